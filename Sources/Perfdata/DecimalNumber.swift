@@ -48,6 +48,7 @@ enum DecimalNumber {
 
     /// The number's value, correctly rounded, or nil when it is not finite.
     static func value(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Double? {
+        if let exact = exactValue(bytes, from: start, to: end) { return exact }
         let count = end - start
         return withUnsafeTemporaryAllocation(of: CChar.self, capacity: count + 1) { buffer in
             for k in 0..<count {
@@ -58,6 +59,71 @@ enum DecimalNumber {
             let parsed = strtod(buffer.baseAddress!, nil)
             return parsed.isFinite ? parsed : nil
         }
+    }
+
+    /// Clinger's fast path: a mantissa below 2^53 scaled by at most 10^22 is one correctly rounded
+    /// IEEE operation, so strtod is only needed for long or extreme numbers.
+    private static func exactValue(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Double? {
+        var i = start
+        var negative = false
+        if bytes[i] == UInt8(ascii: "-") || bytes[i] == UInt8(ascii: "+") {
+            negative = bytes[i] == UInt8(ascii: "-")
+            i += 1
+        }
+        var mantissa: UInt64 = 0
+        var digits = 0
+        var scale = 0
+        var inFraction = false
+        while i < end {
+            let byte = bytes[i]
+            if byte.isDigit {
+                if mantissa == 0 && byte == UInt8(ascii: "0") {
+                    if inFraction { scale -= 1 }
+                } else {
+                    digits += 1
+                    guard digits <= 15 else { return nil }
+                    mantissa = mantissa * 10 + UInt64(byte - UInt8(ascii: "0"))
+                    if inFraction { scale -= 1 }
+                }
+            } else if byte == UInt8(ascii: ".") || byte == UInt8(ascii: ",") {
+                inFraction = true
+            } else {
+                break
+            }
+            i += 1
+        }
+        if i < end {
+            // An exponent: e, optional sign, digits (the scan guaranteed the form).
+            i += 1
+            var exponentNegative = false
+            if bytes[i] == UInt8(ascii: "-") || bytes[i] == UInt8(ascii: "+") {
+                exponentNegative = bytes[i] == UInt8(ascii: "-")
+                i += 1
+            }
+            var exponent = 0
+            while i < end {
+                exponent = exponent * 10 + Int(bytes[i] - UInt8(ascii: "0"))
+                guard exponent < 1000 else { return nil }
+                i += 1
+            }
+            scale += exponentNegative ? -exponent : exponent
+        }
+        let magnitude = Double(mantissa)
+        let value: Double
+        if mantissa == 0 {
+            value = 0
+        } else if scale >= 0 && scale <= 22 {
+            value = magnitude * powersOfTen[scale]
+        } else if scale < 0 && scale >= -22 {
+            value = magnitude / powersOfTen[-scale]
+        } else {
+            return nil
+        }
+        return negative ? -value : value
+    }
+
+    private static let powersOfTen: [Double] = (0...22).map { exponent in
+        (0..<exponent).reduce(1.0) { value, _ in value * 10 }
     }
 
     /// The number's text with a decimal comma turned into a point.

@@ -153,21 +153,34 @@ private struct ItemScanner {
     // MARK: Fields
 
     struct Fields {
-        /// Start and end of each `;`-separated field, the value first.
-        var ranges: [(start: Int, end: Int)] = []
+        /// Start and end of the first five `;`-separated fields, the value first.
+        var starts = InlineArray<5, Int>(repeating: 0)
+        var ends = InlineArray<5, Int>(repeating: 0)
+        var count = 0
+        /// Non-empty fields after the fifth.
+        var extraFields = 0
         var itemEnd = 0
         var endsWithComma = false
+
+        mutating func append(_ start: Int, _ end: Int) {
+            if count < 5 {
+                starts[count] = start
+                ends[count] = end
+                count += 1
+            } else if end > start {
+                extraFields += 1
+            }
+        }
     }
 
     /// Reads `value;warn;crit;min;max;...` up to the whitespace that ends the item.
     mutating func scanFields() -> Fields {
         var fields = Fields()
-        fields.ranges.reserveCapacity(5)
         var fieldStart = position
         var i = position
         while i < count && !bytes[i].isPerfdataSpace && !isEscapedNewline(at: i) {
             if bytes[i] == UInt8(ascii: ";") {
-                fields.ranges.append((fieldStart, i))
+                fields.append(fieldStart, i)
                 fieldStart = i + 1
             }
             i += 1
@@ -179,7 +192,7 @@ private struct ItemScanner {
             end -= 1
             fields.endsWithComma = true
         }
-        fields.ranges.append((fieldStart, end))
+        fields.append(fieldStart, end)
         fields.itemEnd = i
         position = i
         return fields
@@ -192,22 +205,24 @@ private struct ItemScanner {
             return
         }
         let label = applyCheckMulti(rawLabel)
-        let (valueStart, valueEnd) = fields.ranges[0]
+        let valueStart = fields.starts[0], valueEnd = fields.ends[0]
         guard let parsedValue = readValue(from: valueStart, to: valueEnd, itemStart: itemStart, itemEnd: itemEnd) else {
             return
         }
         var item = PerfdataItem(
             label: RawText(bytes: label), value: parsedValue.value, valueText: parsedValue.text,
             unit: RawText(bytes: parsedValue.unit))
-        for (index, range) in fields.ranges.enumerated().dropFirst() where range.start < range.end {
+        for index in 1..<fields.count where fields.starts[index] < fields.ends[index] {
+            let range = (start: fields.starts[index], end: fields.ends[index])
             switch index {
             case 1: item.warning = readRange(range, unit: parsedValue.unit, name: "warn", itemStart: itemStart, itemEnd: itemEnd)
             case 2: item.critical = readRange(range, unit: parsedValue.unit, name: "crit", itemStart: itemStart, itemEnd: itemEnd)
             case 3: item.minimum = readBound(range, unit: parsedValue.unit, name: "min", itemStart: itemStart, itemEnd: itemEnd)
-            case 4: item.maximum = readBound(range, unit: parsedValue.unit, name: "max", itemStart: itemStart, itemEnd: itemEnd)
-            default:
-                warn(at: itemStart, end: itemEnd, "more than five ';' fields", .fieldIgnored)
+            default: item.maximum = readBound(range, unit: parsedValue.unit, name: "max", itemStart: itemStart, itemEnd: itemEnd)
             }
+        }
+        if fields.extraFields > 0 {
+            warn(at: itemStart, end: itemEnd, "more than five ';' fields", .fieldIgnored)
         }
         if fields.endsWithComma {
             warn(at: itemStart, end: itemEnd, "items separated by ','", .accepted)
@@ -296,7 +311,7 @@ private struct ItemScanner {
 
     /// Reads `[@]start:end`; a field that is not a range is ignored, the item kept.
     mutating func readRange(_ range: (start: Int, end: Int), unit: [UInt8], name: String, itemStart: Int, itemEnd: Int) -> ThresholdRange? {
-        let raw = RawText(bytes: Array(bytes[range.start..<range.end])).text
+        let raw = text(range.start, range.end)
         var start = range.start
         let end = withoutUnit(range, unit: unit)
         if end - start == 1 && bytes[start] == UInt8(ascii: "U") { return nil }
@@ -362,6 +377,12 @@ private struct ItemScanner {
     }
 
     // MARK: Warnings
+
+    func text(_ start: Int, _ end: Int) -> String {
+        let slice = UnsafeBufferPointer(rebasing: bytes[start..<end])
+        if slice.allSatisfy({ $0 < 0x80 }) { return String(decoding: slice, as: UTF8.self) }
+        return RawText(bytes: Array(slice)).text
+    }
 
     func excerpt(_ start: Int, _ end: Int) -> String {
         let limit = 60

@@ -102,3 +102,24 @@ import Testing
         #expect(critical.alerts(on: 25) && !critical.alerts(on: 31))
     }
 }
+
+@Suite struct NumberTests {
+    /// The parser's fast path must round exactly as a correctly rounded parser does.
+    @Test func valuesAreCorrectlyRounded() {
+        var random = FuzzTests.Generator(state: 99)
+        for _ in 0..<50_000 {
+            let digits = Int.random(in: 1...19, using: &random)
+            var text = Bool.random(using: &random) ? "-" : ""
+            text += String((0..<digits).map { _ in "0123456789".randomElement(using: &random)! })
+            if Bool.random(using: &random) {
+                let point = text.index(text.endIndex, offsetBy: -Int.random(in: 0...(digits - 1), using: &random))
+                text.insert(".", at: point)
+            }
+            if Int.random(in: 0..<4, using: &random) == 0 {
+                text += "e\(Int.random(in: -30...30, using: &random))"
+            }
+            let parsed = PerfdataParser.parse("x=" + text).items.first?.value
+            #expect(parsed?.bitPattern == Double(text)?.bitPattern, "\(text)")
+        }
+    }
+}
