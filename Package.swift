@@ -7,12 +7,17 @@ let package = Package(
     products: [
         .executable(name: "perfq", targets: ["perfq"]),
         .library(name: "Perfdata", targets: ["Perfdata"]),
+        .library(name: "RoundRobin", targets: ["RoundRobin"]),
     ],
     targets: [
         .target(name: "Perfdata"),
-        .executableTarget(name: "perfq", dependencies: ["Perfdata"]),
-        .executableTarget(name: "benchmarks", dependencies: ["Perfdata"], path: "Benchmarks"),
+        .target(name: "RoundRobin"),
+        // librrd, the oracle for tests and benchmarks; the shipped executables never link it.
+        .systemLibrary(name: "CRRD", pkgConfig: "librrd", providers: [.apt(["librrd-dev"])]),
+        .executableTarget(name: "perfq", dependencies: ["Perfdata", "RoundRobin"]),
+        .executableTarget(name: "benchmarks", dependencies: ["Perfdata", "RoundRobin", "CRRD"], path: "Benchmarks"),
         .testTarget(name: "PerfdataTests", dependencies: ["Perfdata"]),
+        .testTarget(name: "RoundRobinTests", dependencies: ["RoundRobin", "CRRD"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,81 @@
+/// Rows read back from a file, as `rrd_fetch_r` returns them.
+public struct FetchResult: Sendable, Equatable {
+    /// The start after alignment; the first row is labelled `start + step`.
+    public var start: Int64
+    public var end: Int64
+    public var step: UInt64
+    public var dataSourceNames: [String]
+    /// Row-major: `values[row * dataSourceNames.count + dataSource]`.
+    public var values: [Double]
+    /// The archive the rows came from.
+    public var archive: Int
+
+    public var rowCount: Int { dataSourceNames.isEmpty ? 0 : values.count / dataSourceNames.count }
+
+    /// The time that labels `row`: the end of the interval it covers.
+    public func time(ofRow row: Int) -> Int64 {
+        start + Int64(row + 1) * Int64(step)
+    }
+}
+
+extension RoundRobinFile {
+    /// Chooses the archive `rrd_fetch_r` would read for this function, window and resolution.
+    public func archiveForFetch(_ function: ConsolidationFunction, start: Int64, end: Int64, resolution: UInt64) throws(RRDError) -> Int {
+        var bestFull: (index: Int, difference: UInt64)?
+        var bestPartial: (index: Int, coverage: Int64, difference: UInt64)?
+        let last = lastUpdate
+        for (index, archive) in schema.archives.enumerated() {
+            // An archive of one step per row holds every function's value for that step.
+            guard archive.function == function || archive.stepsPerRow == 1 else { continue }
+            let rowStep = Int64(schema.step * archive.stepsPerRow)
+            let calendarEnd = last - last % rowStep
+            let calendarStart = calendarEnd - rowStep * Int64(archive.rows)
+            let difference = UInt64(abs(Int64(resolution) - rowStep))
+            if calendarStart <= start {
+                if bestFull == nil || difference < bestFull!.difference {
+                    bestFull = (index, difference)
+                }
+            } else {
+                let coverage = (end - start) - (calendarStart - start)
+                if bestPartial == nil || coverage > bestPartial!.coverage
+                    || (coverage == bestPartial!.coverage && difference < bestPartial!.difference) {
+                    bestPartial = (index, coverage, difference)
+                }
+            }
+        }
+        if let bestFull { return bestFull.index }
+        if let bestPartial { return bestPartial.index }
+        throw RRDError("the RRD does not contain an RRA matching the chosen CF")
+    }
+
+    /// Reads rows as `rrd_fetch_r` does: the best archive for the window, start aligned down and
+    /// end moved up to the archive's step (always by at least one step), unknown outside the
+    /// archive's span.
+    public func fetch(_ function: ConsolidationFunction, start requestedStart: Int64, end requestedEnd: Int64, resolution: UInt64 = 1) throws(RRDError) -> FetchResult {
+        let archiveIndex = try archiveForFetch(function, start: requestedStart, end: requestedEnd, resolution: resolution)
+        let archive = schema.archives[archiveIndex]
+        let rowStep = Int64(schema.step * archive.stepsPerRow)
+        let start = requestedStart - requestedStart % rowStep
+        let end = requestedEnd + rowStep - requestedEnd % rowStep
+        let rowCount = Int((end - start) / rowStep)
+        let sources = schema.dataSources.count
+        var values = [Double](repeating: DoubleBits.unknown, count: rowCount * sources)
+        let last = lastUpdate
+        let newest = last - last % rowStep
+        let oldest = newest - Int64(archive.rows - 1) * rowStep
+        let current = Int64(currentRow(archiveIndex))
+        let rows = Int64(archive.rows)
+        for row in 0..<rowCount {
+            let label = start + Int64(row + 1) * rowStep
+            guard label >= oldest && label <= newest else { continue }
+            var physical = (current - (newest - label) / rowStep) % rows
+            if physical < 0 { physical += rows }
+            for source in 0..<sources {
+                values[row * sources + source] = double(layout.cell(archive: archiveIndex, row: Int(physical), dataSource: source))
+            }
+        }
+        return FetchResult(
+            start: start, end: end, step: UInt64(rowStep), dataSourceNames: schema.dataSources.map(\.name),
+            values: values, archive: archiveIndex)
+    }
+}

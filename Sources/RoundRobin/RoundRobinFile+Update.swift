@@ -1,0 +1,402 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The update arithmetic of librrd 1.7.2 (`rrd_update.c`), in its order of operations: every
+/// expression below is evaluated as librrd evaluates it, in IEEE doubles without fused
+/// multiply-add, because a different order changes the last bit of a stored value.
+extension RoundRobinFile {
+    /// Applies `rrdtool update` arguments (`time:v1:v2…`, `N:…`) in order.
+    ///
+    /// As with librrd, arguments before a failing one stay applied. With `skipPastUpdates`, an
+    /// argument not newer than the last update is skipped instead of failing.
+    public func update(_ arguments: [String], template: [String]? = nil, skipPastUpdates: Bool = false) throws(RRDError) {
+        guard isWritable else { throw RRDError("'\(path)' was opened read-only") }
+        let positions = try templatePositions(template)
+        for argument in arguments {
+            do throws(RRDError) {
+                let (timeText, values) = try split(argument, expecting: positions?.count ?? schema.dataSources.count)
+                let (time, microseconds) = try Self.readingTime(timeText)
+                if skipPastUpdates && !isAfterLastUpdate(time, microseconds) { continue }
+                var ordered = values
+                if let positions {
+                    ordered = Array(repeating: "U", count: schema.dataSources.count)
+                    for (value, position) in zip(values, positions) { ordered[position] = value }
+                }
+                try apply(time: time, microseconds: microseconds, values: ordered)
+            } catch {
+                throw RRDError("\(path): \(error.message)")
+            }
+        }
+    }
+
+    /// Applies one reading of every data source, in data-source order, at `time` seconds and
+    /// `microseconds`. Values are rrdtool's texts: a number, or `U` for unknown.
+    public func update(time: Int64, microseconds: Int64 = 0, values: [String]) throws(RRDError) {
+        guard isWritable else { throw RRDError("'\(path)' was opened read-only") }
+        guard values.count == schema.dataSources.count else {
+            throw RRDError("\(path): expected \(schema.dataSources.count) data source readings (got \(values.count)) from \(time)")
+        }
+        do throws(RRDError) {
+            try apply(time: time, microseconds: microseconds, values: values)
+        } catch {
+            throw RRDError("\(path): \(error.message)")
+        }
+    }
+
+    /// Whether `time` is late enough for an update: librrd requires a strictly later instant.
+    public func isAfterLastUpdate(_ time: Int64, _ microseconds: Int64 = 0) -> Bool {
+        time > lastUpdate || (time == lastUpdate && microseconds > lastUpdateMicroseconds)
+    }
+
+    private func templatePositions(_ template: [String]?) throws(RRDError) -> [Int]? {
+        guard let template else { return nil }
+        var positions: [Int] = []
+        for name in template {
+            guard let index = schema.dataSources.firstIndex(where: { $0.name == name }) else {
+                throw RRDError("unknown DS name '\(name)'")
+            }
+            positions.append(index)
+        }
+        return positions
+    }
+
+    private func split(_ argument: String, expecting count: Int) throws(RRDError) -> (Substring, [String]) {
+        guard let colon = argument.firstIndex(of: ":") else {
+            throw RRDError("expected timestamp not found in data source from \(argument)")
+        }
+        let timeText = argument[..<colon]
+        var values: [String] = []
+        values.reserveCapacity(count)
+        var rest = argument[argument.index(after: colon)...]
+        while values.count < count {
+            if let next = rest.firstIndex(of: ":") {
+                values.append(String(rest[..<next]))
+                rest = rest[rest.index(after: next)...]
+            } else {
+                values.append(String(rest))
+                rest = rest[rest.endIndex...]
+                break
+            }
+        }
+        if values.count < count {
+            throw RRDError("expected \(count) data source readings (got \(values.count)) from \(timeText)")
+        }
+        if rest.startIndex < argument.endIndex && argument[argument.index(before: rest.startIndex)] == ":" {
+            throw RRDError("found extra data on update argument: \(rest)")
+        }
+        return (timeText, values)
+    }
+
+    /// A reading's time: `N` for now, epoch seconds with an optional fraction, or a negative offset
+    /// from now.
+    static func readingTime(_ text: Substring) throws(RRDError) -> (Int64, Int64) {
+        var now = timeval()
+        gettimeofday(&now, nil)
+        if text == "N" {
+            return (Int64(now.tv_sec), Int64(now.tv_usec))
+        }
+        var number: Double
+        switch RRDNumber.value(String(text)) {
+        case .success(let value): number = value
+        case .failure(let error): throw RRDError("error while parsing time in get_time_from_reading - \(error)")
+        }
+        if number < 0 {
+            // librrd adds the microseconds with the single-precision constant 1e-6f.
+            number = Double(now.tv_sec) + Double(now.tv_usec) * Double(Float(1e-6)) + number
+        }
+        let seconds = Int64(number)
+        return (seconds, Int64((number - Double(seconds)) * 1e6))
+    }
+
+    // MARK: The arithmetic
+
+    func apply(time: Int64, microseconds: Int64, values: [String]) throws(RRDError) {
+        let last = lastUpdate
+        let lastMicroseconds = lastUpdateMicroseconds
+        guard isAfterLastUpdate(time, microseconds) else {
+            throw RRDError("illegal attempt to update using time \(time) when last update time is \(last) (minimum one second step)")
+        }
+        var interval = Double(time - last) + Double(microseconds - lastMicroseconds) / 1e6
+        for index in schema.dataSources.indices {
+            try readInput(index, values[index], interval: interval)
+        }
+
+        let step = schema.step
+        let lastStart = UInt64(last) - UInt64(last) % step
+        let currentStart = UInt64(time) - UInt64(time) % step
+        var elapsed = (currentStart - lastStart) / step
+        var openStep = lastStart / step
+        guard elapsed > 0 else {
+            for index in schema.dataSources.indices {
+                let input = pdpInputs[index]
+                if input.isNaN {
+                    let offset = layout.unknownSeconds(index)
+                    setU64(UInt64(Double(u64(offset)) + interval.rounded(.down)), offset)
+                } else {
+                    let offset = layout.pdpValue(index)
+                    let value = double(offset)
+                    setDouble(value.isNaN ? input : value + input, offset)
+                }
+            }
+            setLastUpdate(time, microseconds)
+            return
+        }
+        var before = Double(currentStart - UInt64(last)) - Double(lastMicroseconds) / 1e6
+        let after = Double(UInt64(time) % step) + Double(microseconds) / 1e6
+
+        // librrd 1.7.2 (PR #970): when one update closes several steps and the previous update
+        // left a step partly filled, that step first gets only its own share of the new value.
+        let openSeconds = UInt64(before) % step
+        if elapsed > 1 && openSeconds > 0 {
+            let share = Double(openSeconds)
+            for index in schema.dataSources.indices {
+                let input = pdpInputs[index]
+                if input.isNaN {
+                    pdpRates[index] = input
+                } else {
+                    let part = (input * share) / interval
+                    pdpInputs[index] = input - part
+                    pdpRates[index] = part
+                }
+            }
+            closeSteps(interval: share, before: share, after: 0.0, elapsed: 1, inputs: &pdpRates)
+            consolidate(rates: pdpRates, elapsed: 1, openStep: openStep)
+            interval -= share
+            before -= share
+            elapsed -= 1
+            openStep += 1
+        }
+        closeSteps(interval: interval, before: before, after: after, elapsed: elapsed, inputs: &pdpInputs)
+        consolidate(rates: pdpInputs, elapsed: elapsed, openStep: openStep)
+        setLastUpdate(time, microseconds)
+    }
+
+    private func setLastUpdate(_ time: Int64, _ microseconds: Int64) {
+        base.storeBytes(of: time, toByteOffset: layout.liveHead, as: Int64.self)
+        base.storeBytes(of: microseconds, toByteOffset: layout.liveHead + 8, as: Int64.self)
+    }
+
+    /// Turns one data source's reading into the amount it adds to the open step (rate × seconds
+    /// for GAUGE), or NaN; records the reading as `last_ds`.
+    private func readInput(_ index: Int, _ value: String, interval: Double) throws(RRDError) {
+        let source = schema.dataSources[index]
+        let heartbeatExceeded = Double(source.heartbeat) < interval
+        if heartbeatExceeded { setLastReading(index, "U") }
+        var input = DoubleBits.unknown
+        var rate = DoubleBits.unknown
+        if !(value.utf8.first == UInt8(ascii: "U") || heartbeatExceeded) {
+            switch source.type {
+            case .gauge:
+                let reading = try Self.number(value, type: "DST_GAUGE")
+                input = reading * interval
+                rate = reading
+            case .absolute:
+                let reading = try Self.number(value, type: "DST_ABSOLUTE")
+                input = reading
+                rate = reading / interval
+            case .counter:
+                guard value.utf8.allSatisfy(RRDNumber.isDigit) else {
+                    throw RRDError("not a simple unsigned integer: '\(value)'")
+                }
+                if !lastReadingIsUnknown(index) {
+                    input = CounterDifference.of(Array(value.utf8), minus: lastReadingBytes(index))
+                    // librrd's wrap correction adds 2^32−1 (and then 2^64−2^32), one less than
+                    // the counter's modulus: a wrap from 4294967290 to 4 counts 9, not 10.
+                    if input < 0 { input += 4_294_967_295.0 }
+                    if input < 0 { input += 18_446_744_069_414_584_320.0 }
+                    rate = input / interval
+                }
+            case .derive:
+                let digits = value.utf8.first == UInt8(ascii: "-") ? value.utf8.dropFirst() : value.utf8[...]
+                guard digits.allSatisfy(RRDNumber.isDigit) else {
+                    throw RRDError("not a simple signed integer: '\(value)'")
+                }
+                if !lastReadingIsUnknown(index) {
+                    input = CounterDifference.of(Array(value.utf8), minus: lastReadingBytes(index))
+                    rate = input / interval
+                }
+            case .dcounter, .dderive:
+                let type = source.type == .dcounter ? "DST_DCOUNTER" : "DST_DDERIVE"
+                let reading = try Self.number(value, type: type)
+                if !lastReadingIsUnknown(index) {
+                    let previous = RRDNumber.parse(lastReading(index)).value
+                    if source.type == .dcounter && ((reading > 0 && previous > reading) || (reading < 0 && reading > previous)) {
+                        input = DoubleBits.unknown
+                    } else {
+                        input = reading - previous
+                        rate = input / interval
+                    }
+                }
+            }
+        }
+        if !rate.isNaN && ((!source.maximum.isNaN && rate > source.maximum) || (!source.minimum.isNaN && rate < source.minimum)) {
+            input = DoubleBits.unknown
+        }
+        setLastReading(index, value)
+        pdpInputs[index] = input
+    }
+
+    private static func number(_ value: String, type: String) throws(RRDError) -> Double {
+        switch RRDNumber.value(value) {
+        case .success(let number): return number
+        case .failure(let error): throw RRDError("Function update_pdp_prep, case \(type) - \(error)")
+        }
+    }
+
+    private func lastReadingIsUnknown(_ index: Int) -> Bool {
+        base.load(fromByteOffset: layout.lastReading(index), as: UInt8.self) == UInt8(ascii: "U")
+    }
+
+    private func lastReadingBytes(_ index: Int) -> [UInt8] {
+        Array(UnsafeRawBufferPointer(start: base + layout.lastReading(index), count: 30).prefix { $0 != 0 })
+    }
+
+    /// `strncpy(last_ds, value, 29)` and a terminating NUL in byte 29, as librrd does.
+    private func setLastReading(_ index: Int, _ value: String) {
+        let target = base + layout.lastReading(index)
+        var written = 0
+        for byte in value.utf8.prefix(29) {
+            target.storeBytes(of: byte, toByteOffset: written, as: UInt8.self)
+            written += 1
+        }
+        while written < 30 {
+            target.storeBytes(of: 0, toByteOffset: written, as: UInt8.self)
+            written += 1
+        }
+    }
+
+    /// Closes `elapsed` steps: each gets the rate averaged over the known seconds of the open
+    /// step and of this update; leaves in `inputs` the rate of each closed step.
+    private func closeSteps(interval: Double, before: Double, after: Double, elapsed: UInt64, inputs: inout [Double]) {
+        let step = schema.step
+        for index in schema.dataSources.indices {
+            let input = inputs[index]
+            let valueOffset = layout.pdpValue(index)
+            let unknownOffset = layout.unknownSeconds(index)
+            var value = double(valueOffset)
+            let unknownSeconds = u64(unknownOffset)
+            var unknownTail = 0.0
+            if input.isNaN {
+                unknownTail = before
+            } else {
+                if value.isNaN { value = 0.0 }
+                value = value + (input / interval) * before
+            }
+            let rate: Double
+            if interval > Double(schema.dataSources[index].heartbeat) || Double(step) / 2.0 < Double(unknownSeconds) {
+                rate = DoubleBits.unknown
+            } else {
+                rate = value / (Double(elapsed * step - unknownSeconds) - unknownTail)
+            }
+            if input.isNaN {
+                setU64(UInt64(after.rounded(.down)), unknownOffset)
+                setDouble(DoubleBits.unknown, valueOffset)
+            } else {
+                setU64(0, unknownOffset)
+                setDouble((input / interval) * after, valueOffset)
+            }
+            inputs[index] = rate
+        }
+    }
+
+    /// Feeds the rate of `elapsed` closed steps into every archive and writes the rows that
+    /// complete. `openStep` is the absolute index of the first closed step.
+    private func consolidate(rates: [Double], elapsed: UInt64, openStep: UInt64) {
+        for (archiveIndex, archive) in schema.archives.enumerated() {
+            let stepsPerRow = archive.stepsPerRow
+            let needed = stepsPerRow - openStep % stepsPerRow
+            let rowsToWrite = needed <= elapsed ? min((elapsed - needed) / stepsPerRow + 1, archive.rows) : 0
+            for sourceIndex in schema.dataSources.indices {
+                let rate = rates[sourceIndex]
+                let primaryOffset = layout.cdpPrimary(archiveIndex, sourceIndex)
+                let secondaryOffset = layout.cdpSecondary(archiveIndex, sourceIndex)
+                if stepsPerRow == 1 {
+                    // One step per row: the accumulator is never used; librrd only sets the
+                    // primary and, when more than one row is written, the secondary value.
+                    setDouble(rate, primaryOffset)
+                    if elapsed >= 2 { setDouble(rate, secondaryOffset) }
+                    continue
+                }
+                let valueOffset = layout.cdpValue(archiveIndex, sourceIndex)
+                let unknownOffset = layout.cdpUnknownPoints(archiveIndex, sourceIndex)
+                var value = double(valueOffset)
+                var unknownPoints = u64(unknownOffset)
+                if rowsToWrite > 0 {
+                    if rate.isNaN {
+                        unknownPoints += needed
+                        setDouble(DoubleBits.unknown, secondaryOffset)
+                    } else {
+                        setDouble(rate, secondaryOffset)
+                    }
+                    let primary: Double
+                    if Double(unknownPoints) > Double(stepsPerRow) * archive.xff {
+                        primary = DoubleBits.unknown
+                    } else {
+                        switch archive.function {
+                        case .average:
+                            primary = ((value.isNaN ? 0 : value) + (rate.isNaN ? 0 : rate) * Double(needed)) / Double(stepsPerRow - unknownPoints)
+                        case .maximum:
+                            let current = value.isNaN ? -Double.infinity : value
+                            let candidate = rate.isNaN ? -Double.infinity : rate
+                            primary = candidate > current ? candidate : current
+                        case .minimum:
+                            let current = value.isNaN ? Double.infinity : value
+                            let candidate = rate.isNaN ? Double.infinity : rate
+                            primary = candidate < current ? candidate : current
+                        case .last:
+                            primary = rate
+                        }
+                    }
+                    setDouble(primary, primaryOffset)
+                    let carried = (elapsed - needed) % stepsPerRow
+                    if carried == 0 || rate.isNaN {
+                        switch archive.function {
+                        case .average: value = 0.0
+                        case .maximum: value = -Double.infinity
+                        case .minimum: value = Double.infinity
+                        case .last: value = DoubleBits.unknown
+                        }
+                    } else {
+                        value = archive.function == .average ? rate * Double(carried) : rate
+                    }
+                    unknownPoints = rate.isNaN ? carried : 0
+                } else if rate.isNaN {
+                    unknownPoints += elapsed
+                } else if value.isNaN {
+                    value = archive.function == .average ? rate * Double(elapsed) : rate
+                } else {
+                    switch archive.function {
+                    case .average: value = value + rate * Double(elapsed)
+                    case .minimum: value = rate < value ? rate : value
+                    case .maximum: value = rate > value ? rate : value
+                    case .last: value = rate
+                    }
+                }
+                setDouble(value, valueOffset)
+                setU64(unknownPoints, unknownOffset)
+            }
+            writeRows(archive: archiveIndex, count: rowsToWrite)
+        }
+    }
+
+    private func writeRows(archive archiveIndex: Int, count: UInt64) {
+        guard count > 0 else { return }
+        let rows = schema.archives[archiveIndex].rows
+        let pointerOffset = layout.currentRow(archiveIndex)
+        var row = u64(pointerOffset)
+        for written in 0..<count {
+            row += 1
+            if row >= rows { row = 0 }
+            for sourceIndex in schema.dataSources.indices {
+                let value = written == 0
+                    ? double(layout.cdpPrimary(archiveIndex, sourceIndex))
+                    : double(layout.cdpSecondary(archiveIndex, sourceIndex))
+                setDouble(value, layout.cell(archive: archiveIndex, row: Int(row), dataSource: sourceIndex))
+            }
+        }
+        setU64(row, pointerOffset)
+    }
+}

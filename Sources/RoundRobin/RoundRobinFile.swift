@@ -1,0 +1,195 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An open round-robin file in rrdtool 1.7's format, mapped into memory.
+///
+/// The file stays open and mapped, so a batch of updates costs no system call per update: the
+/// values are written in place, as librrd does with `mmap`. Opening takes librrd's whole-file
+/// `fcntl` lock (a write lock when writable) so that rrdtool and perfq never write one file at once.
+public final class RoundRobinFile {
+    public let path: String
+    public let schema: Schema
+    /// 3, 4 or 5: `0005` when a DCOUNTER or DDERIVE data source needs it.
+    public let version: Int
+    public let isWritable: Bool
+    let layout: FileLayout
+    let base: UnsafeMutableRawPointer
+    private let descriptor: Int32
+    private let mappedSize: Int
+
+    // Per-update scratch, kept to avoid allocating on every update.
+    var pdpInputs: [Double]
+    var pdpRates: [Double]
+
+    /// Opens an existing file; `writable` for updates.
+    public init(path: String, writable: Bool = false) throws(RRDError) {
+        self.path = path
+        self.isWritable = writable
+        descriptor = open(path, writable ? O_RDWR | O_CLOEXEC : O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw RRDError("opening '\(path)': \(String(cString: strerror(errno)))")
+        }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else {
+            let reason = String(cString: strerror(errno))
+            close(descriptor)
+            throw RRDError("stat '\(path)': \(reason)")
+        }
+        let size = Int(info.st_size)
+        guard size >= FileLayout.statHeadSize else {
+            close(descriptor)
+            throw RRDError("'\(path)' is too small (should be \(FileLayout.statHeadSize) bytes)")
+        }
+        guard Self.lock(descriptor, writable: writable) else {
+            close(descriptor)
+            throw RRDError("could not lock RRD")
+        }
+        let protection = writable ? PROT_READ | PROT_WRITE : PROT_READ
+        guard let mapping = mmap(nil, size, protection, MAP_SHARED, descriptor, 0), mapping != MAP_FAILED else {
+            let reason = String(cString: strerror(errno))
+            close(descriptor)
+            throw RRDError("mmap '\(path)': \(reason)")
+        }
+        base = mapping
+        mappedSize = size
+        do {
+            (schema, version, layout) = try Self.readHeader(UnsafeRawPointer(mapping), size: size, path: path)
+        } catch {
+            munmap(mapping, size)
+            close(descriptor)
+            throw error
+        }
+        pdpInputs = Array(repeating: 0, count: schema.dataSources.count)
+        pdpRates = pdpInputs
+    }
+
+    deinit {
+        munmap(base, mappedSize)
+        close(descriptor)
+    }
+
+    /// Writes the changes to disk before returning; the mapping already made them visible to
+    /// every reader.
+    public func synchronize() throws(RRDError) {
+        guard msync(base, mappedSize, MS_SYNC) == 0 else {
+            throw RRDError("msync '\(path)': \(String(cString: strerror(errno)))")
+        }
+    }
+
+    private static func lock(_ descriptor: Int32, writable: Bool) -> Bool {
+        var request = flock()
+        request.l_type = Int16(writable ? F_WRLCK : F_RDLCK)
+        request.l_whence = Int16(SEEK_SET)
+        request.l_start = 0
+        request.l_len = 0
+        return fcntl(descriptor, F_SETLK, &request) == 0
+    }
+
+    private static func readHeader(_ bytes: UnsafeRawPointer, size: Int, path: String) throws(RRDError) -> (Schema, Int, FileLayout) {
+        let cookie = UnsafeRawBufferPointer(start: bytes, count: 4)
+        guard cookie.elementsEqual([0x52, 0x52, 0x44, 0x00]) else {
+            throw RRDError("'\(path)' is not an RRD file")
+        }
+        let versionText = cString(bytes + 4, limit: 5)
+        guard let version = Int(versionText) else { throw RRDError("'\(path)' is not an RRD file") }
+        guard version <= 5 else { throw RRDError("can't handle RRD file version \(versionText)") }
+        guard version >= 3 else {
+            throw RRDError("'\(path)' is an RRD file of version \(versionText); perfq reads versions 0003 to 0005 (run rrdtool dump and restore to upgrade it)")
+        }
+        guard bytes.load(fromByteOffset: 16, as: UInt64.self) == FileLayout.floatCookie else {
+            throw RRDError("This RRD was created on another architecture")
+        }
+        let dataSourceCount = Int(bytes.load(fromByteOffset: 24, as: UInt64.self))
+        let archiveCount = Int(bytes.load(fromByteOffset: 32, as: UInt64.self))
+        let step = bytes.load(fromByteOffset: 40, as: UInt64.self)
+        let definitionsEnd = FileLayout.statHeadSize + 120 * (dataSourceCount + archiveCount)
+        guard dataSourceCount > 0, archiveCount > 0, dataSourceCount < 100_000, archiveCount < 100_000, definitionsEnd <= size else {
+            throw RRDError("'\(path)' is too small (should be \(definitionsEnd) bytes)")
+        }
+        var dataSources: [DataSource] = []
+        for index in 0..<dataSourceCount {
+            let offset = FileLayout.statHeadSize + 120 * index
+            let name = cString(bytes + offset, limit: 20)
+            let typeName = cString(bytes + offset + 20, limit: 20)
+            guard let type = DataSourceType(rawValue: typeName) else {
+                throw RRDError("'\(path)': data source '\(name)' is of type \(typeName), which perfq does not support (GAUGE, COUNTER, DERIVE, ABSOLUTE, DCOUNTER, DDERIVE)")
+            }
+            dataSources.append(DataSource(
+                name: name, type: type,
+                heartbeat: bytes.load(fromByteOffset: offset + 40, as: UInt64.self),
+                minimum: bytes.load(fromByteOffset: offset + 48, as: Double.self),
+                maximum: bytes.load(fromByteOffset: offset + 56, as: Double.self)))
+        }
+        var archives: [Archive] = []
+        for index in 0..<archiveCount {
+            let offset = FileLayout.statHeadSize + 120 * dataSourceCount + 120 * index
+            let functionName = cString(bytes + offset, limit: 20)
+            guard let function = ConsolidationFunction(rawValue: functionName) else {
+                throw RRDError("'\(path)': archive \(index) uses \(functionName), which perfq does not support (AVERAGE, MIN, MAX, LAST)")
+            }
+            let rows = bytes.load(fromByteOffset: offset + 24, as: UInt64.self)
+            let stepsPerRow = bytes.load(fromByteOffset: offset + 32, as: UInt64.self)
+            guard rows > 0, stepsPerRow > 0, rows < 1 << 40 else {
+                throw RRDError("'\(path)': archive \(index) has \(rows) rows of \(stepsPerRow) steps")
+            }
+            archives.append(Archive(
+                function: function, xff: bytes.load(fromByteOffset: offset + 40, as: Double.self),
+                stepsPerRow: stepsPerRow, rows: rows))
+        }
+        let layout = FileLayout(dataSources: dataSourceCount, rowsPerArchive: archives.map(\.rows))
+        guard layout.fileSize <= size else {
+            throw RRDError("'\(path)' is too small (should be \(layout.fileSize) bytes)")
+        }
+        for index in 0..<archiveCount where bytes.load(fromByteOffset: layout.currentRow(index), as: UInt64.self) >= archives[index].rows {
+            throw RRDError("'\(path)': archive \(index) points at row \(bytes.load(fromByteOffset: layout.currentRow(index), as: UInt64.self)) of \(archives[index].rows)")
+        }
+        return (Schema(step: step, dataSources: dataSources, archives: archives), version, layout)
+    }
+
+    private static func cString(_ pointer: UnsafeRawPointer, limit: Int) -> String {
+        let bytes = UnsafeRawBufferPointer(start: pointer, count: limit)
+        return String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+    }
+
+    // MARK: State
+
+    /// The time of the last update, in seconds.
+    public var lastUpdate: Int64 { base.load(fromByteOffset: layout.liveHead, as: Int64.self) }
+    /// The microseconds part of the last update.
+    public var lastUpdateMicroseconds: Int64 { base.load(fromByteOffset: layout.liveHead + 8, as: Int64.self) }
+
+    /// The last reading of a data source as it was written (`last_ds`), `U` when unknown.
+    public func lastReading(_ dataSource: Int) -> String {
+        let bytes = UnsafeRawBufferPointer(start: base + layout.lastReading(dataSource), count: 30)
+        return String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+    }
+
+    /// The physical index of the most recently written row of an archive.
+    public func currentRow(_ archive: Int) -> UInt64 {
+        u64(layout.currentRow(archive))
+    }
+
+    /// The raw bytes of the whole file.
+    public var bytes: [UInt8] {
+        Array(UnsafeRawBufferPointer(start: base, count: layout.fileSize))
+    }
+
+    @inline(__always) func double(_ offset: Int) -> Double {
+        base.load(fromByteOffset: offset, as: Double.self)
+    }
+
+    @inline(__always) func setDouble(_ value: Double, _ offset: Int) {
+        base.storeBytes(of: value, toByteOffset: offset, as: Double.self)
+    }
+
+    @inline(__always) func u64(_ offset: Int) -> UInt64 {
+        base.load(fromByteOffset: offset, as: UInt64.self)
+    }
+
+    @inline(__always) func setU64(_ value: UInt64, _ offset: Int) {
+        base.storeBytes(of: value, toByteOffset: offset, as: UInt64.self)
+    }
+}
