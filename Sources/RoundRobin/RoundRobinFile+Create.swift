@@ -78,7 +78,7 @@ extension RoundRobinFile {
         guard descriptor >= 0 else {
             throw RRDError("Cannot create temporary file for '\(path)': \(String(cString: strerror(errno)))")
         }
-        let temporary = String(cString: template)
+        let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         var written = 0
         while written < bytes.count {
             let count = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + written, bytes.count - written) }

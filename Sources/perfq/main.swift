@@ -1,5 +1,6 @@
 import Foundation
 import Perfdata
+import RoundRobin
 
 let usage = """
     usage: perfq <command> [arguments]
@@ -8,6 +9,8 @@ let usage = """
       parse --perfdata STRING   parse one perfdata string, print its items as JSON
       parse FILE|-              parse a bulk perfdata spool file, one JSON line per record
       demo [--samples DIR]      run the main job on the shipped samples and summarize it
+      rrd COMMAND ...           rrdtool's create, update, fetch, xport, info, dump,
+                                lastupdate, first and last, on our own engine
 
     exit status: 0 all input used, 1 some input rejected, 2 bad usage or unreadable input
     """
@@ -92,6 +95,12 @@ case "demo":
     } catch {
         fail("\(error)")
     }
+
+case "rrd":
+    let outcome = RRDTool.run(arguments)
+    FileHandle.standardOutput.write(Data(outcome.output.utf8))
+    if let error = outcome.error { FileHandle.standardError.write(Data(error.utf8)) }
+    exit(outcome.status)
 
 default:
     fail("unknown command '\(command)'\n\(usage)")
