@@ -3,6 +3,7 @@ import Foundation
 // Benchmarks run in release builds: `swift run -c release benchmarks <name>`.
 let benchmarks: [String: (ArraySlice<String>) throws -> Void] = [
     "parse": ParseBenchmark.run,
+    "update": UpdateBenchmark.run,
 ]
 
 let arguments = CommandLine.arguments.dropFirst()

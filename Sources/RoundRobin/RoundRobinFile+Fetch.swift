@@ -65,13 +65,14 @@ extension RoundRobinFile {
         let oldest = newest - Int64(archive.rows - 1) * rowStep
         let current = Int64(currentRow(archiveIndex))
         let rows = Int64(archive.rows)
+        let stored = try archiveValues(archiveIndex)
         for row in 0..<rowCount {
             let label = start + Int64(row + 1) * rowStep
             guard label >= oldest && label <= newest else { continue }
             var physical = (current - (newest - label) / rowStep) % rows
             if physical < 0 { physical += rows }
             for source in 0..<sources {
-                values[row * sources + source] = double(layout.cell(archive: archiveIndex, row: Int(physical), dataSource: source))
+                values[row * sources + source] = stored[Int(physical) * sources + source]
             }
         }
         return FetchResult(

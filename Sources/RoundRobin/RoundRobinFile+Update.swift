@@ -114,6 +114,8 @@ extension RoundRobinFile {
     // MARK: The arithmetic
 
     func apply(time: Int64, microseconds: Int64, values: [String]) throws(RRDError) {
+        // Even a failing update may have changed last_ds, as in librrd.
+        headerChanged = true
         let last = lastUpdate
         let lastMicroseconds = lastUpdateMicroseconds
         guard isAfterLastUpdate(time, microseconds) else {
@@ -175,8 +177,8 @@ extension RoundRobinFile {
     }
 
     private func setLastUpdate(_ time: Int64, _ microseconds: Int64) {
-        base.storeBytes(of: time, toByteOffset: layout.liveHead, as: Int64.self)
-        base.storeBytes(of: microseconds, toByteOffset: layout.liveHead + 8, as: Int64.self)
+        header.storeBytes(of: time, toByteOffset: layout.liveHead, as: Int64.self)
+        header.storeBytes(of: microseconds, toByteOffset: layout.liveHead + 8, as: Int64.self)
     }
 
     /// Turns one data source's reading into the amount it adds to the open step (rate × seconds
@@ -247,16 +249,16 @@ extension RoundRobinFile {
     }
 
     private func lastReadingIsUnknown(_ index: Int) -> Bool {
-        base.load(fromByteOffset: layout.lastReading(index), as: UInt8.self) == UInt8(ascii: "U")
+        header.load(fromByteOffset: layout.lastReading(index), as: UInt8.self) == UInt8(ascii: "U")
     }
 
     private func lastReadingBytes(_ index: Int) -> [UInt8] {
-        Array(UnsafeRawBufferPointer(start: base + layout.lastReading(index), count: 30).prefix { $0 != 0 })
+        Array(UnsafeRawBufferPointer(start: header + layout.lastReading(index), count: 30).prefix { $0 != 0 })
     }
 
     /// `strncpy(last_ds, value, 29)` and a terminating NUL in byte 29, as librrd does.
     private func setLastReading(_ index: Int, _ value: String) {
-        let target = base + layout.lastReading(index)
+        let target = header + layout.lastReading(index)
         var written = 0
         for byte in value.utf8.prefix(29) {
             target.storeBytes(of: byte, toByteOffset: written, as: UInt8.self)
@@ -394,7 +396,7 @@ extension RoundRobinFile {
                 let value = written == 0
                     ? double(layout.cdpPrimary(archiveIndex, sourceIndex))
                     : double(layout.cdpSecondary(archiveIndex, sourceIndex))
-                setDouble(value, layout.cell(archive: archiveIndex, row: Int(row), dataSource: sourceIndex))
+                pendingCells.append((layout.cell(archive: archiveIndex, row: Int(row), dataSource: sourceIndex), value))
             }
         }
         setU64(row, pointerOffset)

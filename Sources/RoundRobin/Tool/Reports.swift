@@ -54,7 +54,7 @@ extension RoundRobinFile {
     }
 
     /// `rrdtool dump`: the XML with times in local time, as the `TZ` environment sets it.
-    public func dumpText(header: DumpHeader = .dtd) -> String {
+    public func dumpText(header: DumpHeader = .dtd) throws(RRDError) -> String {
         func value(_ number: Double) -> String { number.isNaN ? "NaN" : CFormat.scientific(number) }
         var out = ""
         switch header {
@@ -106,12 +106,13 @@ extension RoundRobinFile {
             let rows = Int64(archive.rows)
             let newest = lastUpdate - lastUpdate % rowStep
             let current = Int64(currentRow(index))
+            let stored = try archiveValues(index)
             for age in stride(from: rows - 1, through: 0, by: -1) {
                 let time = newest - age * rowStep
                 let physical = Int(((current - age) % rows + rows) % rows)
                 out += "\t\t\t<!-- \(Self.localTime(time)) / \(time) --> <row>"
                 for source in schema.dataSources.indices {
-                    out += "<v>\(value(double(layout.cell(archive: index, row: physical, dataSource: source))))</v>"
+                    out += "<v>\(value(stored[physical * schema.dataSources.count + source]))</v>"
                 }
                 out += "</row>\n"
             }
