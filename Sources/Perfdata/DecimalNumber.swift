@@ -140,6 +140,10 @@ enum DecimalNumber {
 extension UInt8 {
     var isDigit: Bool { self >= UInt8(ascii: "0") && self <= UInt8(ascii: "9") }
 
+    var isHexDigit: Bool { isDigit || (self | 0x20 >= UInt8(ascii: "a") && self | 0x20 <= UInt8(ascii: "f")) }
+
+    var isLetter: Bool { self | 0x20 >= UInt8(ascii: "a") && self | 0x20 <= UInt8(ascii: "z") }
+
     /// Space, TAB, CR, LF, VT, FF: what separates perfdata items.
     var isPerfdataSpace: Bool { self == 0x20 || (self >= 0x09 && self <= 0x0D) }
 }

@@ -9,7 +9,7 @@ public struct ParsedPerfdata: Sendable, Hashable {
     }
 
     /// Whether some of the input was not kept (an item or a field was dropped).
-    public var rejectedInput: Bool { warnings.contains { $0.effect.rejectsInput } }
+    public var hasRejectedInput: Bool { warnings.contains { $0.effect.rejectsInput } }
 }
 
 /// Parses perfdata strings the way real plugins write them, not only as the guidelines say.
@@ -105,8 +105,12 @@ private struct ItemScanner {
         while i < count {
             let byte = bytes[i]
             if byte == UInt8(ascii: "=") {
+                // `a =1`: PNP4Nagios strips spaces around `=`, and so does this.
+                var end = i
+                while end > start && bytes[end - 1].isPerfdataSpace { end -= 1 }
                 position = i + 1
-                return Array(bytes[start..<i])
+                skipSpacesBeforeValue()
+                return Array(bytes[start..<end])
             }
             if byte == UInt8(ascii: "'") && i > start && bytes[i - 1].isPerfdataSpace {
                 warn(at: start, end: i, "text without '=' is no item", .itemDropped)
@@ -132,8 +136,11 @@ private struct ItemScanner {
                     i += 2
                     continue
                 }
-                if i + 1 < count && bytes[i + 1] == UInt8(ascii: "=") {
-                    position = i + 2
+                var afterQuote = i + 1
+                while afterQuote < count && bytes[afterQuote] == UInt8(ascii: " ") { afterQuote += 1 }
+                if afterQuote < count && bytes[afterQuote] == UInt8(ascii: "=") {
+                    position = afterQuote + 1
+                    skipSpacesBeforeValue()
                     return label
                 }
                 if i + 1 == count || bytes[i + 1].isPerfdataSpace {
@@ -145,9 +152,31 @@ private struct ItemScanner {
             label.append(byte)
             i += 1
         }
+        // No closing quote. A stray quote (`x=1 'y=2 z=3`) must not cost the items after it:
+        // read the label as unquoted. Only a fragment without any `=` (output cut off) is lost.
+        var equals = start + 1
+        while equals < count && bytes[equals] != UInt8(ascii: "=") && !bytes[equals].isPerfdataSpace { equals += 1 }
+        if equals < count && bytes[equals] == UInt8(ascii: "=") && equals > start + 1 {
+            warn(at: start, end: equals, "quote without a closing quote ignored", .accepted)
+            position = equals + 1
+            return Array(bytes[(start + 1)..<equals])
+        }
         warn(at: start, end: count, "label cut off before its closing quote", .itemDropped)
         position = count
         return nil
+    }
+
+    /// `a= 1`: spaces between `=` and a value are skipped, as PNP4Nagios does; `a= b=2` keeps
+    /// `a` without a value rather than inventing an item labelled `b`.
+    mutating func skipSpacesBeforeValue() {
+        var i = position
+        while i < count && bytes[i] == UInt8(ascii: " ") { i += 1 }
+        guard i > position, i < count else { return }
+        let next = bytes[i]
+        if next.isDigit || next == UInt8(ascii: "-") || next == UInt8(ascii: "+") || next == UInt8(ascii: ".")
+            || (next == UInt8(ascii: "U") && (i + 1 == count || !bytes[i + 1].isLetter)) {
+            position = i
+        }
     }
 
     // MARK: Fields
@@ -276,13 +305,9 @@ private struct ItemScanner {
             warn(at: itemStart, end: itemEnd, "value '\(excerpt(start, end))' is not a number", .itemDropped)
             return nil
         }
-        if scan.end < end {
-            let next = bytes[scan.end]
-            if next.isDigit || next == UInt8(ascii: ".") || next == UInt8(ascii: ",")
-                || next == UInt8(ascii: "=") || next == UInt8(ascii: "'") {
-                warn(at: itemStart, end: itemEnd, "value '\(excerpt(start, end))' is not a number", .itemDropped)
-                return nil
-            }
+        if scan.end < end && !isPlausibleUnit(from: scan.end, to: end, after: start) {
+            warn(at: itemStart, end: itemEnd, "value '\(excerpt(start, end))' is not a number", .itemDropped)
+            return nil
         }
         guard let number = DecimalNumber.value(bytes, from: start, to: scan.end) else {
             warn(at: itemStart, end: itemEnd, "value '\(excerpt(start, scan.end))' is out of range", .itemDropped)
@@ -296,17 +321,39 @@ private struct ItemScanner {
             unit: Array(bytes[scan.end..<end]))
     }
 
-    /// After `U`, a unit may follow (`Us`, `U%`, `UMB`), but `UP` or `UNKNOWN` are words, not
-    /// an unknown value with a unit.
+    /// After `U`, a unit may follow (`Us`, `U%`, `UMB`), but `UP`, `Up` or `Unknown` are words,
+    /// not an unknown value with a unit: only the units plugins print are taken.
     func isUnknownUnit(from start: Int, to end: Int) -> Bool {
         guard start < end else { return true }
-        let first = bytes[start]
-        guard first >= UInt8(ascii: "A") && first <= UInt8(ascii: "Z") else {
-            return !first.isDigit && first != UInt8(ascii: ".") && first != UInt8(ascii: ",")
-        }
         let unit = bytes[start..<end]
-        let byteUnits: [[UInt8]] = ["B", "KB", "MB", "GB", "TB", "PB", "Ki", "Mi", "Gi", "Ti", "Pi"].map { Array($0.utf8) }
-        return byteUnits.contains { unit.starts(with: $0) }
+        if unit.first == UInt8(ascii: "%") || unit.first == UInt8(ascii: "/") { return true }
+        return Self.unitsAfterUnknown.contains { known in
+            unit.elementsEqual(known)
+                || (unit.starts(with: known) && start + known.count < end && unit[start + known.count] == UInt8(ascii: "/"))
+        }
+    }
+
+    static let unitsAfterUnknown: [[UInt8]] = [
+        "s", "ms", "us", "ns", "B", "KB", "MB", "GB", "TB", "PB", "KiB", "MiB", "GiB", "TiB", "PiB",
+        "b", "kb", "Kb", "Mb", "Gb", "c", "d", "C", "F", "K", "V", "A", "W", "dB", "dBm", "bps", "ops",
+    ].map { Array($0.utf8) }
+
+    /// What may follow a number as its unit. A sign, a colon, a digit or a second separator
+    /// means the "number" was something else (`10-5`, `1:2`, `1.2.3`, `0x1F`, `1e+`).
+    func isPlausibleUnit(from start: Int, to end: Int, after numberStart: Int) -> Bool {
+        let first = bytes[start]
+        let rejected: [UInt8] = Array("0123456789.,=':+-".utf8)
+        if rejected.contains(first) { return false }
+        if (first == UInt8(ascii: "e") || first == UInt8(ascii: "E")) && start + 1 < end
+            && (bytes[start + 1] == UInt8(ascii: "+") || bytes[start + 1] == UInt8(ascii: "-")) {
+            return false
+        }
+        // `0x1F`: hexadecimal, not zero with the unit `x1F`.
+        if (first == UInt8(ascii: "x") || first == UInt8(ascii: "X")) && start - numberStart == 1
+            && bytes[numberStart] == UInt8(ascii: "0") && start + 1 < end && bytes[start + 1].isHexDigit {
+            return false
+        }
+        return true
     }
 
     /// Reads `[@]start:end`; a field that is not a range is ignored, the item kept.
@@ -344,7 +391,7 @@ private struct ItemScanner {
             valid = upper != nil
         }
         guard valid else {
-            warn(at: itemStart, end: itemEnd, "\(name) '\(raw)' is not a range", .fieldIgnored)
+            warn(at: itemStart, end: itemEnd, "\(name) '\(excerpt(range.start, range.end))' is not a range", .fieldIgnored)
             return nil
         }
         return ThresholdRange(raw: raw, start: lower, end: upper, alertsInside: inside)

@@ -1,15 +1,15 @@
 /// A spool line that cannot be used as a check result.
 public struct SpoolLineError: Error, Sendable, Hashable, CustomStringConvertible {
     /// 1-based line number in the spool file.
-    public var line: Int
+    public var lineNumber: Int
     public var reason: String
 
-    public init(line: Int, reason: String) {
-        self.line = line
+    public init(lineNumber: Int, reason: String) {
+        self.lineNumber = lineNumber
         self.reason = reason
     }
 
-    public var description: String { "line \(line): \(reason)" }
+    public var description: String { "line \(lineNumber): \(reason)" }
 }
 
 extension SpoolLineError: Encodable {
@@ -19,7 +19,7 @@ extension SpoolLineError: Encodable {
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(line, forKey: .line)
+        try container.encode(lineNumber, forKey: .line)
         try container.encode(reason, forKey: .error)
     }
 }

@@ -20,8 +20,8 @@ public enum SpoolParser {
             let terminated = lineEnd < count
             var contentEnd = lineEnd
             if contentEnd > lineStart && contents[contentEnd - 1] == UInt8(ascii: "\r") { contentEnd -= 1 }
-            if contentEnd > lineStart {
-                let line = UnsafeBufferPointer(rebasing: contents[lineStart..<contentEnd])
+            let line = UnsafeBufferPointer(rebasing: contents[lineStart..<contentEnd])
+            if !line.allSatisfy(\.isPerfdataSpace) {
                 var result = parseLine(line, number: lineNumber)
                 if !terminated, case .success(var record) = result {
                     record.notes.append("last line has no newline; it may have been cut short")
@@ -76,7 +76,7 @@ private struct SpoolFields {
         if let (key, valueStart) = SpoolKey.split(line, from: start, to: end),
            // A check_multi label in upper case after a plugin TAB (`DISK::check_disk::/=5MB`)
            // looks like a key but is perfdata.
-           !(lastWasPerfdata && key == nil && line[valueStart..<end].contains(UInt8(ascii: "="))) {
+           !(lastWasPerfdata && key == nil && Self.isCheckMultiItem(line[valueStart..<end])) {
             lastWasPerfdata = key?.isPerfdata ?? false
             lastKey = key
             if let key {
@@ -92,12 +92,25 @@ private struct SpoolFields {
         guard let lastKey else {
             return "text before the first KEY:: field ignored: '\(RawText(bytes: Array(line[start..<min(end, start + 40)])).text)'"
         }
-        var value = withValue(lastKey) { Array($0) } ?? []
-        value.append(UInt8(ascii: " "))
-        value.append(contentsOf: line[start..<end])
-        joined[lastKey] = value
+        if joined[lastKey] == nil {
+            joined[lastKey] = withValue(lastKey) { Array($0) } ?? []
+        }
+        // Appended in place: copying the value for every TAB would be quadratic.
+        joined[lastKey]!.append(UInt8(ascii: " "))
+        joined[lastKey]!.append(contentsOf: line[start..<end])
         if lastKey.isPerfdata { continuedPerfdata = true }
         return nil
+    }
+
+    /// `plugin::label=…`: what remains of a check_multi item after its first `::`.
+    static func isCheckMultiItem(_ rest: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
+        guard let equals = rest.firstIndex(of: UInt8(ascii: "=")) else { return false }
+        var i = rest.startIndex
+        while i + 1 < equals {
+            if rest[i] == UInt8(ascii: ":") && rest[i + 1] == UInt8(ascii: ":") { return i > rest.startIndex }
+            i += 1
+        }
+        return false
     }
 
     func has(_ key: SpoolKey) -> Bool {
@@ -120,29 +133,30 @@ private struct SpoolFields {
         var notes = notes
         let kind: SpoolRecord.Kind
         let dataType = withValue(.dataType) { value -> SpoolRecord.Kind? in
-            if value.matches("SERVICEPERFDATA") { return .service }
-            if value.matches("HOSTPERFDATA") { return .host }
+            let name = Self.trimmed(value)
+            if name.elementsEqual("SERVICEPERFDATA".utf8) { return .service }
+            if name.elementsEqual("HOSTPERFDATA".utf8) { return .host }
             return nil
         }
         switch dataType {
         case .some(let known?): kind = known
         case .some(nil):
-            return .failure(SpoolLineError(line: number, reason: "unknown DATATYPE '\(RawText(bytes: bytes(.dataType)!).text)'"))
-        case nil: kind = has(.serviceDescription) ? .service : .host
+            return .failure(SpoolLineError(lineNumber: number, reason: "unknown DATATYPE '\(RawText(bytes: bytes(.dataType)!).text)'"))
+        case nil: kind = has(.serviceDescription) || has(.servicePerfdata) ? .service : .host
         }
         guard let host = withValue(.hostName, { Self.trimmed($0) }), !host.isEmpty else {
-            return .failure(SpoolLineError(line: number, reason: "no HOSTNAME"))
+            return .failure(SpoolLineError(lineNumber: number, reason: "no HOSTNAME"))
         }
         guard let time = withValue(.time, { Self.epochSeconds($0) }) else {
-            return .failure(SpoolLineError(line: number, reason: "no TIMET"))
+            return .failure(SpoolLineError(lineNumber: number, reason: "no TIMET"))
         }
         guard let time else {
-            return .failure(SpoolLineError(line: number, reason: "TIMET '\(RawText(bytes: bytes(.time)!).text)' is not a time in epoch seconds"))
+            return .failure(SpoolLineError(lineNumber: number, reason: "TIMET '\(RawText(bytes: bytes(.time)!).text)' is not a time in epoch seconds"))
         }
         var service: RawText?
         if kind == .service {
-            guard let description = bytes(.serviceDescription), !description.isEmpty else {
-                return .failure(SpoolLineError(line: number, reason: "service record without SERVICEDESC"))
+            guard let description = withValue(.serviceDescription, { Self.trimmed($0) }), !description.isEmpty else {
+                return .failure(SpoolLineError(lineNumber: number, reason: "service record without SERVICEDESC"))
             }
             service = RawText(bytes: description)
         }
@@ -158,7 +172,7 @@ private struct SpoolFields {
         }
         let parsed = PerfdataParser.parse(perfdata)
         return .success(SpoolRecord(
-            line: number, kind: kind, time: time, host: RawText(bytes: host), service: service,
+            lineNumber: number, kind: kind, time: time, host: RawText(bytes: host), service: service,
             checkCommand: command.map(RawText.init(bytes:)),
             hostState: withValue(.hostState) { Self.state($0, names: Self.hostStates) },
             hostStateType: withValue(.hostStateType) { Self.state($0, names: Self.stateTypes) },

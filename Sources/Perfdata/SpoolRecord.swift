@@ -6,7 +6,7 @@ public struct SpoolRecord: Sendable, Hashable {
     }
 
     /// 1-based line number in the spool file.
-    public var line: Int
+    public var lineNumber: Int
     public var kind: Kind
     /// `TIMET`, seconds since the epoch.
     public var time: Int64
@@ -26,12 +26,12 @@ public struct SpoolRecord: Sendable, Hashable {
     public var notes: [String]
 
     public init(
-        line: Int, kind: Kind, time: Int64, host: RawText, service: RawText? = nil,
+        lineNumber: Int, kind: Kind, time: Int64, host: RawText, service: RawText? = nil,
         checkCommand: RawText? = nil, hostState: String? = nil, hostStateType: String? = nil,
         serviceState: String? = nil, serviceStateType: String? = nil,
         perfdata: RawText, parsed: ParsedPerfdata, notes: [String] = []
     ) {
-        self.line = line
+        self.lineNumber = lineNumber
         self.kind = kind
         self.time = time
         self.host = host
@@ -71,7 +71,7 @@ extension SpoolRecord: Encodable {
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(line, forKey: .line)
+        try container.encode(lineNumber, forKey: .line)
         try container.encode(kind.rawValue, forKey: .datatype)
         try container.encode(time, forKey: .time)
         try container.encode(host, forKey: .host)

@@ -39,14 +39,18 @@ struct SpoolSummary {
         elapsed = clock.now - start
     }
 
+    /// `host-perfdata.<epoch>`, `service-perfdata.<epoch>`, `perfdata.<epoch>`; not the live
+    /// file, not a file another process claimed (`-PID-`), not `perfdata.log`.
     static func isSpoolFileName(_ name: String) -> Bool {
-        ["host-perfdata.", "service-perfdata.", "perfdata."].contains { name.hasPrefix($0) }
+        ["host-perfdata.", "service-perfdata.", "perfdata."].contains { prefix in
+            name.hasPrefix(prefix) && !name.dropFirst(prefix.count).isEmpty && name.dropFirst(prefix.count).allSatisfy(\.isNumber)
+        }
     }
 
     mutating func add(_ result: Result<SpoolRecord, SpoolLineError>, file: String) {
         switch result {
         case .failure(let error):
-            rejectedLines.append("\(file):\(error.line): \(error.reason)")
+            rejectedLines.append("\(file):\(error.lineNumber): \(error.reason)")
         case .success(let record):
             records += 1
             items += record.parsed.items.count

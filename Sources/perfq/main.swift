@@ -15,26 +15,50 @@ let usage = """
     exit status: 0 all input used, 1 some input rejected, 2 bad usage or unreadable input
     """
 
-func fail(_ message: String, status: Int32 = 2) -> Never {
+let output = BufferedOutput()
+
+@MainActor func fail(_ message: String, status: Int32 = 2) -> Never {
+    output.flush()
     FileHandle.standardError.write(Data("perfq: \(message)\n".utf8))
     exit(status)
 }
 
-func printJSON(_ value: some Encodable) {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    guard let data = try? encoder.encode(value) else { fail("cannot encode output as JSON") }
-    FileHandle.standardOutput.write(data + Data("\n".utf8))
+@MainActor func finish(_ status: Int32) -> Never {
+    output.flush()
+    exit(status)
 }
 
-func readInput(_ path: String) -> [UInt8] {
+func warn(_ message: String) {
+    FileHandle.standardError.write(Data("perfq: \(message)\n".utf8))
+}
+
+let encoder: JSONEncoder = {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return encoder
+}()
+
+@MainActor func printJSON(_ value: some Encodable) {
+    guard let data = try? encoder.encode(value) else { fail("cannot encode output as JSON") }
+    output.write(data)
+    output.write(Data("\n".utf8))
+}
+
+@MainActor func readInput(_ path: String) -> Data {
     if path == "-" {
-        return [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+        return FileHandle.standardInput.readDataToEndOfFile()
     }
-    guard let data = FileManager.default.contents(atPath: path) else {
-        fail("\(path): cannot read the file")
+    do {
+        return try Data(contentsOf: URL(fileURLWithPath: path))
+    } catch {
+        fail("\(path): cannot read the file: \((error as NSError).localizedDescription)")
     }
-    return [UInt8](data)
+}
+
+/// The raw bytes of argument `index`: CommandLine.arguments would replace a Latin-1 byte.
+func rawArgument(_ index: Int) -> [UInt8] {
+    let pointer = CommandLine.unsafeArgv[index]!
+    return Array(UnsafeBufferPointer(start: pointer, count: strlen(pointer))).map { UInt8(bitPattern: $0) }
 }
 
 var arguments = Array(CommandLine.arguments.dropFirst())
@@ -46,36 +70,40 @@ case "-h", "--help", "help":
     print(usage)
 
 case "parse":
-    if arguments.first == "--help" {
+    if arguments.first == "--help" || arguments.first == "-h" {
         print(usage)
     } else if arguments.count == 2 && arguments[0] == "--perfdata" {
-        // Arguments are read as raw bytes: CommandLine.arguments would replace a Latin-1 byte.
-        let raw = CommandLine.unsafeArgv[CommandLine.arguments.count - 1]!
-        let parsed = PerfdataParser.parse(Array(UnsafeBufferPointer(start: raw, count: strlen(raw))).map { UInt8(bitPattern: $0) })
-        struct Output: Encodable {
+        let parsed = PerfdataParser.parse(rawArgument(CommandLine.arguments.count - 1))
+        struct Parsed: Encodable {
             var items: [PerfdataItem]
             var warnings: [String]
         }
-        printJSON(Output(items: parsed.items, warnings: parsed.warnings.map(\.description)))
-        exit(parsed.rejectedInput ? 1 : 0)
-    } else if arguments.count == 1 && !arguments[0].hasPrefix("--") {
+        printJSON(Parsed(items: parsed.items, warnings: parsed.warnings.map(\.description)))
+        for warning in parsed.warnings where warning.effect.rejectsInput {
+            warn("perfdata \(warning)")
+        }
+        finish(parsed.hasRejectedInput ? 1 : 0)
+    } else if arguments.count == 1 && (arguments[0] == "-" || !arguments[0].hasPrefix("-")) {
         let path = arguments[0]
         let name = path == "-" ? "<stdin>" : path
         var rejected = false
-        readInput(path).withUnsafeBufferPointer { contents in
+        [UInt8](readInput(path)).withUnsafeBufferPointer { contents in
             SpoolParser.parse(contents) { result in
                 switch result {
                 case .success(let record):
                     printJSON(record)
-                    if record.parsed.rejectedInput { rejected = true }
+                    for warning in record.parsed.warnings where warning.effect.rejectsInput {
+                        warn("\(name):\(record.lineNumber): perfdata \(warning)")
+                        rejected = true
+                    }
                 case .failure(let error):
                     printJSON(error)
-                    FileHandle.standardError.write(Data("perfq: \(name):\(error.line): \(error.reason); line skipped\n".utf8))
+                    warn("\(name):\(error.lineNumber): \(error.reason); line skipped")
                     rejected = true
                 }
             }
         }
-        exit(rejected ? 1 : 0)
+        finish(rejected ? 1 : 0)
     } else {
         fail("parse takes --perfdata STRING, a spool FILE, or - for stdin\n\(usage)")
     }
@@ -87,8 +115,13 @@ case "demo":
     } else if !arguments.isEmpty {
         fail("demo takes only --samples DIR\n\(usage)")
     }
-    let directory = samples ?? SampleLocation.find()
-    guard let directory else { fail("no Samples directory found; run from the perfq checkout or pass --samples DIR") }
+    guard let directory = samples ?? SampleLocation.find() else {
+        fail("no Samples directory found; run from the perfq checkout or pass --samples DIR")
+    }
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+        fail("\(directory): no such directory")
+    }
     do {
         let summary = try SpoolSummary(directory: URL(fileURLWithPath: directory))
         print(summary.report)
@@ -98,10 +131,12 @@ case "demo":
 
 case "rrd":
     let outcome = RRDTool.run(arguments)
-    FileHandle.standardOutput.write(Data(outcome.output.utf8))
+    output.write(Data(outcome.output.utf8))
+    output.flush()
     if let error = outcome.error { FileHandle.standardError.write(Data(error.utf8)) }
     exit(outcome.status)
 
 default:
     fail("unknown command '\(command)'\n\(usage)")
 }
+finish(0)

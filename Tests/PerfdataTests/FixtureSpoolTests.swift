@@ -17,7 +17,7 @@ import Testing
     @Test func everyServiceLineIsARecord() throws {
         let all = try records("nagios-4.4.6_service-perfdata.spool")
         #expect(all.count == 14)
-        #expect(all.map(\.line) == Array(1...14))
+        #expect(all.map(\.lineNumber) == Array(1...14))
         for record in all {
             #expect(record.kind == .service)
             #expect(record.host.text == "web-01.example")
@@ -87,7 +87,7 @@ import Testing
     @Test func duplicateLabelKeepsTheFirst() throws {
         let dupe = try record("Weird dupe")
         #expect(dupe.parsed.items.map(\.value) == [1])
-        #expect(dupe.parsed.rejectedInput)
+        #expect(dupe.parsed.hasRejectedInput)
     }
 
     /// PNP4Nagios's XML for the same lines names the labels, values and thresholds it read.

@@ -10,7 +10,7 @@ import Testing
         let item = try #require(parsed.items.first)
         #expect(item.value == -0.082044 && item.valueText == "-0.082044")
         #expect(item.warning?.end == 0.5 && item.critical?.end == 1)
-        #expect(!parsed.rejectedInput)
+        #expect(!parsed.hasRejectedInput)
         #expect(parsed.warnings.count == 1, "the decimal comma is noted")
     }
 
@@ -27,7 +27,7 @@ import Testing
         let parsed = PerfdataParser.parse("mem_inactive=14287416kB, vmem_pageins/s=0, vmem_pageouts/s=0")
         #expect(labels(parsed) == ["mem_inactive", "vmem_pageins/s", "vmem_pageouts/s"])
         #expect(parsed.items[0].unit.text == "kB")
-        #expect(!parsed.rejectedInput)
+        #expect(!parsed.hasRejectedInput)
     }
 
     @Test func exponentsAndTinyNumbers() {
@@ -121,5 +121,36 @@ import Testing
             let parsed = PerfdataParser.parse("x=" + text).items.first?.value
             #expect(parsed?.bitPattern == Double(text)?.bitPattern, "\(text)")
         }
+    }
+}
+
+/// Findings of the first review: inputs that were misread or cost other items.
+@Suite struct ReviewedInputTests {
+    func labels(_ text: String) -> [String] { PerfdataParser.parse(text).items.map(\.label.text) }
+
+    @Test func spacesAroundEquals() {
+        let parsed = PerfdataParser.parse("a= 1 b=2 c =3 'd e' = 4")
+        #expect(parsed.items.map(\.label.text) == ["a", "b", "c", "d e"])
+        #expect(parsed.items.map(\.value) == [1, 2, 3, 4])
+        #expect(labels("a= b=2") == ["b"], "a value-less item is dropped, not merged into a label")
+    }
+
+    @Test func strayQuoteCostsNothingElse() {
+        let parsed = PerfdataParser.parse("x=1 'y=2 z=3")
+        #expect(parsed.items.map(\.label.text) == ["x", "y", "z"])
+        #expect(!parsed.hasRejectedInput)
+    }
+
+    @Test(arguments: ["x=0x1F", "x=10-5", "x=1:2", "x=1e+", "x=Unknown", "x=Up", "x=Used", "x=1.2.3", "x=+-1"])
+    func somethingElseThanANumberIsRejected(_ text: String) {
+        let parsed = PerfdataParser.parse(text + " ok=1")
+        #expect(parsed.items.map(\.label.text) == ["ok"], "\(text)")
+        #expect(parsed.hasRejectedInput)
+    }
+
+    @Test func unknownWithUnits() {
+        let parsed = PerfdataParser.parse("a=Us b=U% c=UMB d=UKiB/s e=U")
+        #expect(parsed.items.map(\.unit.text) == ["s", "%", "MB", "KiB/s", ""])
+        #expect(parsed.items.allSatisfy { $0.value == nil })
     }
 }

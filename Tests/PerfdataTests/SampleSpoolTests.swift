@@ -15,7 +15,7 @@ import Testing
         for name in names {
             for result in SpoolParser.parse([UInt8](try Data(contentsOf: folder.appendingPathComponent(name)))) {
                 let record = try result.get()
-                #expect(record.warnings.isEmpty, "\(name):\(record.line): \(record.warnings)")
+                #expect(record.warnings.isEmpty, "\(name):\(record.lineNumber): \(record.warnings)")
                 records.append(record)
             }
         }

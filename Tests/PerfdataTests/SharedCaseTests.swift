@@ -24,13 +24,18 @@ struct PerfdataCase: Decodable, CustomTestStringConvertible, Sendable {
     var id: String
     var note: String
     var perfdata: String?
-    var perfdata_base64: String?
+    var perfdataBase64: String?
     var items: [Item]
+
+    private enum CodingKeys: String, CodingKey {
+        case id, note, perfdata, items
+        case perfdataBase64 = "perfdata_base64"
+    }
 
     var testDescription: String { "\(id): \(note)" }
 
     var input: [UInt8] {
-        if let perfdata_base64 { return [UInt8](Data(base64Encoded: perfdata_base64)!) }
+        if let perfdataBase64 { return [UInt8](Data(base64Encoded: perfdataBase64)!) }
         return Array(perfdata!.utf8)
     }
 
@@ -79,6 +84,6 @@ func same(_ got: ThresholdRange?, _ expected: PerfdataCase.Range?) -> Bool {
             #expect(same(got.minimum, expected.min), "min of \(expected.label)")
             #expect(same(got.maximum, expected.max), "max of \(expected.label)")
         }
-        #expect(!parsed.rejectedInput, "\(parsed.warnings)")
+        #expect(!parsed.hasRejectedInput, "\(parsed.warnings)")
     }
 }

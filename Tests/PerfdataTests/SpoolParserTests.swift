@@ -61,13 +61,13 @@ import Testing
             if case .failure(let error) = result { return error }
             return nil
         }
-        #expect(failures.map(\.line) == [3, 4, 5, 6, 7, 8])
+        #expect(failures.map(\.lineNumber) == [3, 4, 5, 6, 7, 8])
         #expect(failures[0].reason.contains("HOSTNAME"))
         #expect(failures[1].reason.contains("TIMET"))
         #expect(failures[2].reason.contains("soon"))
         #expect(failures[3].reason.contains("SERVICEDESC"))
         #expect(failures[4].reason.contains("METRIC"))
-        let lines = results.compactMap { try? $0.get().line }
+        let lines = results.compactMap { try? $0.get().lineNumber }
         #expect(lines == [1, 9])
     }
 
@@ -95,5 +95,43 @@ import Testing
     @Test func fractionalTimeIsTruncated() throws {
         let line = "DATATYPE::HOSTPERFDATA\tTIMET::1700000000.75\tHOSTNAME::h\tHOSTPERFDATA::rta=1ms\n"
         #expect(try records(line).first?.time == 1_700_000_000)
+    }
+}
+
+@Suite struct ReviewedSpoolTests {
+    func records(_ text: String) throws -> [SpoolRecord] {
+        try SpoolParser.parse(Array(text.utf8)).map { try $0.get() }
+    }
+
+    @Test func unknownKeysAfterPerfdataStayUnknown() throws {
+        let line = "DATATYPE::SERVICEPERFDATA\tTIMET::1700000000\tHOSTNAME::h\tSERVICEDESC::PING\tSERVICEPERFDATA::rta=0.44ms\tSERVICEOUTPUT::PING OK - Packet loss = 0%, RTA = 0.44 ms\tNAGFLUX:TAG::dc=eu\n"
+        let record = try #require(try records(line).first)
+        #expect(record.parsed.items.map(\.label.text) == ["rta"])
+        #expect(record.warnings.isEmpty)
+    }
+
+    @Test func blankLinesAndPaddedFields() throws {
+        let text = "   \n\t\t\nDATATYPE::SERVICEPERFDATA \tTIMET:: 1700000000\tHOSTNAME::h\tSERVICEDESC::s \tSERVICEPERFDATA::a=1\n"
+        let all = try records(text)
+        #expect(all.count == 1)
+        #expect(all.first?.lineNumber == 3 && all.first?.service?.text == "s")
+    }
+
+    @Test func servicePerfdataWithoutDescriptionIsRejected() {
+        let results = SpoolParser.parse(Array("TIMET::1700000000\tHOSTNAME::h\tSERVICEPERFDATA::a=1\n".utf8))
+        guard case .failure(let error) = results.first else {
+            Issue.record("accepted a service record without SERVICEDESC")
+            return
+        }
+        #expect(error.reason.contains("SERVICEDESC"))
+    }
+
+    /// Many plugin TABs in one line: joining them must stay linear.
+    @Test(.timeLimit(.minutes(1))) func manyTabsStayLinear() throws {
+        let perfdata = (0..<200_000).map { "m\($0)=\($0)" }.joined(separator: "\t")
+        let line = "DATATYPE::SERVICEPERFDATA\tTIMET::1700000000\tHOSTNAME::h\tSERVICEDESC::s\tSERVICEPERFDATA::\(perfdata)\tSERVICECHECKCOMMAND::c\n"
+        let record = try #require(try records(line).first)
+        #expect(record.parsed.items.count == 200_000)
+        #expect(record.checkCommand?.text == "c")
     }
 }

@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+
+/// `perfq` as users run it: output, stderr and exit status. Needs the built binary
+/// (`swift build` first; scripts/test does).
+@Suite struct PerfqCommandTests {
+    static let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent(".build/debug/perfq")
+
+    struct Run {
+        var status: Int32
+        var output: String
+        var error: String
+    }
+
+    static func perfq(_ arguments: [String], input: String? = nil) throws -> Run {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let output = Pipe()
+        let error = Pipe()
+        let standardInput = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        process.standardInput = standardInput
+        try process.run()
+        if let input { standardInput.fileHandleForWriting.write(Data(input.utf8)) }
+        try standardInput.fileHandleForWriting.close()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, output: String(decoding: out, as: UTF8.self), error: String(decoding: err, as: UTF8.self))
+    }
+
+    @Test func perfdataAsJSON() throws {
+        let run = try Self.perfq(["parse", "--perfdata", "load1=1.35;5;8;0; 'a b'=U"])
+        #expect(run.status == 0 && run.error.isEmpty)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any])
+        let items = try #require(json["items"] as? [[String: Any]])
+        #expect(items.count == 2)
+        #expect(items[0]["label"] as? String == "load1" && items[0]["value"] as? Double == 1.35)
+        #expect((items[0]["warn"] as? [String: Any])?["end"] as? Double == 5)
+        #expect(items[1]["value"] is NSNull)
+        #expect((json["warnings"] as? [Any])?.isEmpty == true)
+    }
+
+    @Test func droppedItemsExitOneAndSayWhy() throws {
+        let run = try Self.perfq(["parse", "--perfdata", "ok=1 bad=UP"])
+        #expect(run.status == 1)
+        #expect(run.error.contains("bad=UP"))
+        #expect(run.output.contains("\"ok\""))
+    }
+
+    @Test func spoolFileNamesLineAndReason() throws {
+        let text = "DATATYPE::SERVICEPERFDATA\tTIMET::1700000000\tHOSTNAME::h\tSERVICEDESC::s\tSERVICEPERFDATA::a=1\nDATATYPE::SERVICEPERFDATA\tHOSTNAME::h\tSERVICEDESC::s\tSERVICEPERFDATA::a=1\n"
+        let run = try Self.perfq(["parse", "-"], input: text)
+        #expect(run.status == 1)
+        #expect(run.error.contains("<stdin>:2: no TIMET"))
+        let lines = run.output.split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines[0].contains("\"line\":1") && lines[1].contains("\"error\""))
+    }
+
+    @Test func cleanSpoolFileExitsZero() throws {
+        let text = "DATATYPE::HOSTPERFDATA\tTIMET::1700000000\tHOSTNAME::h\tHOSTPERFDATA::rta=1ms;100;200;0\n"
+        let run = try Self.perfq(["parse", "-"], input: text)
+        #expect(run.status == 0 && run.error.isEmpty)
+    }
+
+    @Test(arguments: [["parse"], ["parse", "--bogus", "x"], ["nonsense"], [], ["parse", "/nonexistent/spool"], ["demo", "--samples", "/nonexistent"]])
+    func badUsageExitsTwo(_ arguments: [String]) throws {
+        let run = try Self.perfq(arguments)
+        #expect(run.status == 2, "\(arguments): \(run.error)")
+        #expect(run.error.hasPrefix("perfq: "))
+    }
+
+    @Test func fullDiskIsAnErrorNotACrash() throws {
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = ["parse", "--perfdata", "a=1"]
+        process.standardOutput = FileHandle(forWritingAtPath: "/dev/full")
+        process.standardError = Pipe()
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 2)
+    }
+}
