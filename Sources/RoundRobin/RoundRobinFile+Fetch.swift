@@ -65,7 +65,7 @@ extension RoundRobinFile {
         let oldest = newest - Int64(archive.rows - 1) * rowStep
         let current = Int64(currentRow(archiveIndex))
         let rows = Int64(archive.rows)
-        let stored = try archiveValues(archiveIndex)
+        let stored = archiveValues(archiveIndex)
         for row in 0..<rowCount {
             let label = start + Int64(row + 1) * rowStep
             guard label >= oldest && label <= newest else { continue }

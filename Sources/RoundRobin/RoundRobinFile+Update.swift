@@ -63,47 +63,52 @@ extension RoundRobinFile {
         return positions
     }
 
-    private func split(_ argument: String, expecting count: Int) throws(RRDError) -> (Substring, [String]) {
-        guard let colon = argument.firstIndex(of: ":") else {
-            throw RRDError("expected timestamp not found in data source from \(argument)")
-        }
-        let timeText = argument[..<colon]
-        var values: [String] = []
-        values.reserveCapacity(count)
-        var rest = argument[argument.index(after: colon)...]
-        while values.count < count {
-            if let next = rest.firstIndex(of: ":") {
-                values.append(String(rest[..<next]))
-                rest = rest[rest.index(after: next)...]
-            } else {
-                values.append(String(rest))
-                rest = rest[rest.endIndex...]
-                break
+    /// Splits `time:v1:v2…` on its colons, working on the UTF-8 bytes.
+    private func split(_ argument: String, expecting count: Int) throws(RRDError) -> (String, [String]) {
+        var text = argument
+        let result = text.withUTF8 { bytes in Result { () throws(RRDError) -> (String, [String]) in
+            func text(_ start: Int, _ end: Int) -> String {
+                String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
             }
-        }
-        if values.count < count {
-            throw RRDError("expected \(count) data source readings (got \(values.count)) from \(timeText)")
-        }
-        if rest.startIndex < argument.endIndex && argument[argument.index(before: rest.startIndex)] == ":" {
-            throw RRDError("found extra data on update argument: \(rest)")
-        }
-        return (timeText, values)
+            guard let first = bytes.firstIndex(of: UInt8(ascii: ":")) else {
+                throw RRDError("expected timestamp not found in data source from \(argument)")
+            }
+            let timeText = text(0, first)
+            var values: [String] = []
+            values.reserveCapacity(count)
+            var start = first + 1
+            while true {
+                if values.count == count {
+                    throw RRDError("found extra data on update argument: \(text(start, bytes.count))")
+                }
+                let next = bytes[start...].firstIndex(of: UInt8(ascii: ":")) ?? bytes.count
+                values.append(text(start, next))
+                if next == bytes.count { break }
+                start = next + 1
+            }
+            if values.count < count {
+                throw RRDError("expected \(count) data source readings (got \(values.count)) from \(timeText)")
+            }
+            return (timeText, values)
+        } }
+        return try result.get()
     }
 
     /// A reading's time: `N` for now, epoch seconds with an optional fraction, or a negative offset
     /// from now.
-    static func readingTime(_ text: Substring) throws(RRDError) -> (Int64, Int64) {
+    static func readingTime(_ text: String) throws(RRDError) -> (Int64, Int64) {
         var now = timeval()
-        gettimeofday(&now, nil)
         if text == "N" {
+            gettimeofday(&now, nil)
             return (Int64(now.tv_sec), Int64(now.tv_usec))
         }
         var number: Double
-        switch RRDNumber.value(String(text)) {
+        switch RRDNumber.value(text) {
         case .success(let value): number = value
         case .failure(let error): throw RRDError("error while parsing time in get_time_from_reading - \(error)")
         }
         if number < 0 {
+            gettimeofday(&now, nil)
             // librrd adds the microseconds with the single-precision constant 1e-6f.
             number = Double(now.tv_sec) + Double(now.tv_usec) * Double(Float(1e-6)) + number
         }
@@ -114,8 +119,6 @@ extension RoundRobinFile {
     // MARK: The arithmetic
 
     func apply(time: Int64, microseconds: Int64, values: [String]) throws(RRDError) {
-        // Even a failing update may have changed last_ds, as in librrd.
-        headerChanged = true
         let last = lastUpdate
         let lastMicroseconds = lastUpdateMicroseconds
         guard isAfterLastUpdate(time, microseconds) else {
@@ -164,27 +167,27 @@ extension RoundRobinFile {
                     pdpRates[index] = part
                 }
             }
-            closeSteps(interval: share, before: share, after: 0.0, elapsed: 1, inputs: &pdpRates)
+            closeSteps(interval: share, before: share, after: 0.0, elapsed: 1, inputs: pdpRates)
             consolidate(rates: pdpRates, elapsed: 1, openStep: openStep)
             interval -= share
             before -= share
             elapsed -= 1
             openStep += 1
         }
-        closeSteps(interval: interval, before: before, after: after, elapsed: elapsed, inputs: &pdpInputs)
+        closeSteps(interval: interval, before: before, after: after, elapsed: elapsed, inputs: pdpInputs)
         consolidate(rates: pdpInputs, elapsed: elapsed, openStep: openStep)
         setLastUpdate(time, microseconds)
     }
 
     private func setLastUpdate(_ time: Int64, _ microseconds: Int64) {
-        header.storeBytes(of: time, toByteOffset: layout.liveHead, as: Int64.self)
-        header.storeBytes(of: microseconds, toByteOffset: layout.liveHead + 8, as: Int64.self)
+        mapping.storeBytes(of: time, toByteOffset: layout.liveHead, as: Int64.self)
+        mapping.storeBytes(of: microseconds, toByteOffset: layout.liveHead + 8, as: Int64.self)
     }
 
     /// Turns one data source's reading into the amount it adds to the open step (rate × seconds
     /// for GAUGE), or NaN; records the reading as `last_ds`.
     private func readInput(_ index: Int, _ value: String, interval: Double) throws(RRDError) {
-        let source = schema.dataSources[index]
+        let source = sources[index]
         let heartbeatExceeded = Double(source.heartbeat) < interval
         if heartbeatExceeded { setLastReading(index, "U") }
         var input = DoubleBits.unknown
@@ -249,16 +252,16 @@ extension RoundRobinFile {
     }
 
     private func lastReadingIsUnknown(_ index: Int) -> Bool {
-        header.load(fromByteOffset: layout.lastReading(index), as: UInt8.self) == UInt8(ascii: "U")
+        mapping.load(fromByteOffset: layout.lastReading(index), as: UInt8.self) == UInt8(ascii: "U")
     }
 
     private func lastReadingBytes(_ index: Int) -> [UInt8] {
-        Array(UnsafeRawBufferPointer(start: header + layout.lastReading(index), count: 30).prefix { $0 != 0 })
+        Array(UnsafeRawBufferPointer(start: mapping + layout.lastReading(index), count: 30).prefix { $0 != 0 })
     }
 
     /// `strncpy(last_ds, value, 29)` and a terminating NUL in byte 29, as librrd does.
     private func setLastReading(_ index: Int, _ value: String) {
-        let target = header + layout.lastReading(index)
+        let target = mapping + layout.lastReading(index)
         var written = 0
         for byte in value.utf8.prefix(29) {
             target.storeBytes(of: byte, toByteOffset: written, as: UInt8.self)
@@ -272,7 +275,7 @@ extension RoundRobinFile {
 
     /// Closes `elapsed` steps: each gets the rate averaged over the known seconds of the open
     /// step and of this update; leaves in `inputs` the rate of each closed step.
-    private func closeSteps(interval: Double, before: Double, after: Double, elapsed: UInt64, inputs: inout [Double]) {
+    private func closeSteps(interval: Double, before: Double, after: Double, elapsed: UInt64, inputs: UnsafeMutableBufferPointer<Double>) {
         let step = schema.step
         for index in schema.dataSources.indices {
             let input = inputs[index]
@@ -288,7 +291,7 @@ extension RoundRobinFile {
                 value = value + (input / interval) * before
             }
             let rate: Double
-            if interval > Double(schema.dataSources[index].heartbeat) || Double(step) / 2.0 < Double(unknownSeconds) {
+            if interval > Double(sources[index].heartbeat) || Double(step) / 2.0 < Double(unknownSeconds) {
                 rate = DoubleBits.unknown
             } else {
                 rate = value / (Double(elapsed * step - unknownSeconds) - unknownTail)
@@ -306,8 +309,9 @@ extension RoundRobinFile {
 
     /// Feeds the rate of `elapsed` closed steps into every archive and writes the rows that
     /// complete. `openStep` is the absolute index of the first closed step.
-    private func consolidate(rates: [Double], elapsed: UInt64, openStep: UInt64) {
-        for (archiveIndex, archive) in schema.archives.enumerated() {
+    private func consolidate(rates: UnsafeMutableBufferPointer<Double>, elapsed: UInt64, openStep: UInt64) {
+        for archiveIndex in archives.indices {
+            let archive = archives[archiveIndex]
             let stepsPerRow = archive.stepsPerRow
             let needed = stepsPerRow - openStep % stepsPerRow
             let rowsToWrite = needed <= elapsed ? min((elapsed - needed) / stepsPerRow + 1, archive.rows) : 0
@@ -386,7 +390,7 @@ extension RoundRobinFile {
 
     private func writeRows(archive archiveIndex: Int, count: UInt64) {
         guard count > 0 else { return }
-        let rows = schema.archives[archiveIndex].rows
+        let rows = archives[archiveIndex].rows
         let pointerOffset = layout.currentRow(archiveIndex)
         var row = u64(pointerOffset)
         for written in 0..<count {
@@ -396,7 +400,7 @@ extension RoundRobinFile {
                 let value = written == 0
                     ? double(layout.cdpPrimary(archiveIndex, sourceIndex))
                     : double(layout.cdpSecondary(archiveIndex, sourceIndex))
-                pendingCells.append((layout.cell(archive: archiveIndex, row: Int(row), dataSource: sourceIndex), value))
+                setCell(value, archive: archiveIndex, row: Int(row), dataSource: sourceIndex)
             }
         }
         setU64(row, pointerOffset)

@@ -4,14 +4,13 @@ import Glibc
 import Darwin
 #endif
 
-/// An open round-robin file in rrdtool 1.7's format.
+/// An open round-robin file in rrdtool 1.7's format, mapped into memory.
 ///
-/// The header (definitions and consolidation state, a few KB) is read once into memory; updates
-/// change it there and collect the rows they complete. `flush()` writes the rows and then the
-/// header with one `pwrite` per contiguous run, so a batch of updates to one file costs a handful
-/// of system calls instead of librrd's open, map and page faults per update. Opening takes
-/// librrd's whole-file `fcntl` lock (a write lock when writable), so rrdtool and perfq never write
-/// one file at once; closing the file (deinit) flushes and releases it.
+/// The file stays open and mapped while the object lives, so an update is a few stores into
+/// memory: no system call, no re-reading of the header. A daemon that keeps its files open pays
+/// the mapping once, where librrd opens, maps, locks and unmaps the file for every update.
+/// Opening takes librrd's whole-file `fcntl` lock (a write lock when writable), so rrdtool and
+/// perfq never write one file at once; releasing the object unmaps the file and drops the lock.
 public final class RoundRobinFile {
     public let path: String
     public let schema: Schema
@@ -19,16 +18,25 @@ public final class RoundRobinFile {
     public let version: Int
     public let isWritable: Bool
     let layout: FileLayout
-    /// The header, `layout.headerSize` bytes, as in the file plus unflushed changes.
-    let header: UnsafeMutableRawPointer
+    /// The whole file, mapped shared: what is stored here is in the file.
+    let mapping: UnsafeMutableRawPointer
+    private let mappedSize: Int
     private let descriptor: Int32
-    var headerChanged = false
-    /// Rows written by updates and not yet flushed: file offset and value.
-    var pendingCells: [(offset: Int, value: Double)] = []
 
-    // Per-update scratch, kept to avoid allocating on every update.
-    var pdpInputs: [Double]
-    var pdpRates: [Double]
+    // Per-update scratch and the definitions the update reads, in plain memory: an update runs
+    // a million times a second and should not pay for array copy-on-write checks or for
+    // retaining data source names.
+    let pdpInputs: UnsafeMutableBufferPointer<Double>
+    let pdpRates: UnsafeMutableBufferPointer<Double>
+    let sources: UnsafeMutableBufferPointer<SourceParameters>
+    let archives: UnsafeMutableBufferPointer<Archive>
+
+    struct SourceParameters {
+        var type: DataSourceType
+        var heartbeat: UInt64
+        var minimum: Double
+        var maximum: Double
+    }
 
     /// Opens an existing file; `writable` for updates.
     public init(path: String, writable: Bool = false) throws(RRDError) {
@@ -47,113 +55,69 @@ public final class RoundRobinFile {
         let size = Int(info.st_size)
         guard size >= FileLayout.statHeadSize else {
             close(descriptor)
-            throw RRDError("'\(path)' is too small (should be \(FileLayout.statHeadSize) bytes)")
+            throw RRDError("reached EOF while loading header rrd->stat_head")
         }
         guard Self.lock(descriptor, writable: writable) else {
             close(descriptor)
             throw RRDError("could not lock RRD")
         }
-        // One read covers the whole header of typical files; a larger one needs a second.
-        var buffer = [UInt8](repeating: 0, count: min(size, 8192))
-        let count = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress!, $0.count, 0) }
-        guard count == buffer.count else {
+        let protection = writable ? PROT_READ | PROT_WRITE : PROT_READ
+        guard let mapping = mmap(nil, size, protection, MAP_SHARED, descriptor, 0), mapping != MAP_FAILED else {
+            let reason = String(cString: strerror(errno))
             close(descriptor)
-            throw RRDError("reached EOF while loading header rrd->stat_head")
-        }
-        func parse(_ buffer: [UInt8]) -> Result<(Schema, Int, FileLayout), RRDError> {
-            buffer.withUnsafeBytes { raw in
-                Result { () throws(RRDError) in try Self.readHeader(raw.baseAddress!, size: size, loaded: raw.count, path: path) }
-            }
-        }
-        var parsed = parse(buffer)
-        if case .success(let first) = parsed, first.2.headerSize > buffer.count {
-            buffer = [UInt8](repeating: 0, count: first.2.headerSize)
-            let count = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress!, $0.count, 0) }
-            parsed = count == buffer.count ? parse(buffer) : .failure(RRDError("reached EOF while loading header rrd->stat_head"))
+            throw RRDError("mmap '\(path)': \(reason)")
         }
         let layout: FileLayout
-        switch parsed {
-        case .success(let header): (schema, version, layout) = header; self.layout = layout
+        switch Result(catching: { () throws(RRDError) in try Self.readHeader(UnsafeRawPointer(mapping), size: size, path: path) }) {
+        case .success(let header):
+            (schema, version, layout) = header
+            self.layout = layout
         case .failure(let error):
+            munmap(mapping, size)
             close(descriptor)
             throw error
         }
+        self.mapping = mapping
+        self.mappedSize = size
         self.descriptor = descriptor
-        let header = UnsafeMutableRawPointer.allocate(byteCount: layout.headerSize, alignment: 8)
-        let headerSize = layout.headerSize
-        buffer.withUnsafeBytes { header.copyMemory(from: $0.baseAddress!, byteCount: headerSize) }
-        self.header = header
-        pdpInputs = Array(repeating: 0, count: schema.dataSources.count)
-        pdpRates = pdpInputs
+        pdpInputs = .allocate(capacity: schema.dataSources.count)
+        pdpInputs.initialize(repeating: 0)
+        pdpRates = .allocate(capacity: schema.dataSources.count)
+        pdpRates.initialize(repeating: 0)
+        sources = .allocate(capacity: schema.dataSources.count)
+        _ = sources.initialize(from: schema.dataSources.map {
+            SourceParameters(type: $0.type, heartbeat: $0.heartbeat, minimum: $0.minimum, maximum: $0.maximum)
+        })
+        archives = .allocate(capacity: schema.archives.count)
+        _ = archives.initialize(from: schema.archives)
     }
 
     deinit {
-        try? flush()
-        header.deallocate()
+        pdpInputs.deallocate()
+        pdpRates.deallocate()
+        sources.deallocate()
+        archives.deallocate()
+        munmap(mapping, mappedSize)
         close(descriptor)
     }
 
-    /// Writes what updates changed: the completed rows, then the header that points at them.
-    /// Readers of the file (rrdtool, another process) see the updates from then on.
-    public func flush() throws(RRDError) {
-        if !pendingCells.isEmpty {
-            pendingCells.sort { $0.offset < $1.offset }
-            var run: [Double] = []
-            var runStart = pendingCells[0].offset
-            for (index, cell) in pendingCells.enumerated() {
-                // A later write to the same cell wins, as it would in place.
-                if index + 1 < pendingCells.count && pendingCells[index + 1].offset == cell.offset { continue }
-                if cell.offset != runStart + 8 * run.count {
-                    try write(run, at: runStart)
-                    run.removeAll(keepingCapacity: true)
-                    runStart = cell.offset
-                }
-                run.append(cell.value)
-            }
-            try write(run, at: runStart)
-            pendingCells.removeAll(keepingCapacity: true)
-        }
-        if headerChanged {
-            try write(UnsafeRawBufferPointer(start: header, count: layout.headerSize), at: 0)
-            headerChanged = false
-        }
-    }
-
-    /// Flushes, then waits until the file's data is on disk.
+    /// Returns once every update so far is on disk. Without it the kernel writes the changes
+    /// back in its own time; readers of the file see them at once either way.
     public func synchronize() throws(RRDError) {
-        try flush()
-        guard fdatasync(descriptor) == 0 else {
-            throw RRDError("fdatasync '\(path)': \(String(cString: strerror(errno)))")
-        }
-    }
-
-    private func write(_ values: [Double], at offset: Int) throws(RRDError) {
-        let result = values.withUnsafeBytes { bytes in Result { () throws(RRDError) in try write(bytes, at: offset) } }
-        try result.get()
-    }
-
-    private func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(RRDError) {
-        var done = 0
-        while done < bytes.count {
-            let count = pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
-            guard count > 0 else {
-                throw RRDError("writing '\(path)': \(String(cString: strerror(errno)))")
-            }
-            done += count
+        guard msync(mapping, mappedSize, MS_SYNC) == 0 else {
+            throw RRDError("msync '\(path)': \(String(cString: strerror(errno)))")
         }
     }
 
     /// The rows of one archive as stored, physical row order, row-major.
-    func archiveValues(_ archive: Int) throws(RRDError) -> [Double] {
-        try flush()
+    func archiveValues(_ archive: Int) -> UnsafeBufferPointer<Double> {
         let count = Int(schema.archives[archive].rows) * schema.dataSources.count
-        var values = [Double](repeating: 0, count: count)
-        let offset = layout.archiveData[archive]
-        let read = values.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress!, $0.count, off_t(offset)) }
-        guard read == count * 8 else {
-            throw RRDError("reading '\(path)': \(read < 0 ? String(cString: strerror(errno)) : "file is short")")
-        }
-        return values
+        return UnsafeBufferPointer(start: (mapping + layout.archiveData[archive]).assumingMemoryBound(to: Double.self), count: count)
+    }
+
+    /// Stores one value of a row.
+    @inline(__always) func setCell(_ value: Double, archive: Int, row: Int, dataSource: Int) {
+        mapping.storeBytes(of: value, toByteOffset: layout.cell(archive: archive, row: row, dataSource: dataSource), as: Double.self)
     }
 
     private static func lock(_ descriptor: Int32, writable: Bool) -> Bool {
@@ -165,8 +129,7 @@ public final class RoundRobinFile {
         return fcntl(descriptor, F_SETLK, &request) == 0
     }
 
-    /// Reads the definitions from the first `loaded` bytes of a file of `size` bytes.
-    private static func readHeader(_ bytes: UnsafeRawPointer, size: Int, loaded: Int, path: String) throws(RRDError) -> (Schema, Int, FileLayout) {
+    private static func readHeader(_ bytes: UnsafeRawPointer, size: Int, path: String) throws(RRDError) -> (Schema, Int, FileLayout) {
         let cookie = UnsafeRawBufferPointer(start: bytes, count: 4)
         guard cookie.elementsEqual([0x52, 0x52, 0x44, 0x00]) else {
             throw RRDError("'\(path)' is not an RRD file")
@@ -186,11 +149,6 @@ public final class RoundRobinFile {
         let definitionsEnd = FileLayout.statHeadSize + 120 * (dataSourceCount + archiveCount)
         guard dataSourceCount > 0, archiveCount > 0, dataSourceCount < 100_000, archiveCount < 100_000, definitionsEnd <= size else {
             throw RRDError("'\(path)' is too small (should be \(definitionsEnd) bytes)")
-        }
-        guard definitionsEnd <= loaded else {
-            // The caller reads more and asks again; only the sizes matter until then.
-            let layout = FileLayout(dataSources: dataSourceCount, rowsPerArchive: [UInt64](repeating: 1, count: archiveCount))
-            return (Schema(step: step, dataSources: [], archives: []), 0, layout)
         }
         var dataSources: [DataSource] = []
         for index in 0..<dataSourceCount {
@@ -226,7 +184,6 @@ public final class RoundRobinFile {
         guard layout.fileSize <= size else {
             throw RRDError("'\(path)' is too small (should be \(layout.fileSize) bytes)")
         }
-        guard layout.headerSize <= loaded else { return (Schema(step: step, dataSources: dataSources, archives: archives), 0, layout) }
         for index in 0..<archiveCount where bytes.load(fromByteOffset: layout.currentRow(index), as: UInt64.self) >= archives[index].rows {
             throw RRDError("'\(path)': archive \(index) points at row \(bytes.load(fromByteOffset: layout.currentRow(index), as: UInt64.self)) of \(archives[index].rows)")
         }
@@ -241,13 +198,13 @@ public final class RoundRobinFile {
     // MARK: State
 
     /// The time of the last update, in seconds.
-    public var lastUpdate: Int64 { header.load(fromByteOffset: layout.liveHead, as: Int64.self) }
+    public var lastUpdate: Int64 { mapping.load(fromByteOffset: layout.liveHead, as: Int64.self) }
     /// The microseconds part of the last update.
-    public var lastUpdateMicroseconds: Int64 { header.load(fromByteOffset: layout.liveHead + 8, as: Int64.self) }
+    public var lastUpdateMicroseconds: Int64 { mapping.load(fromByteOffset: layout.liveHead + 8, as: Int64.self) }
 
     /// The last reading of a data source as it was written (`last_ds`), `U` when unknown.
     public func lastReading(_ dataSource: Int) -> String {
-        let bytes = UnsafeRawBufferPointer(start: header + layout.lastReading(dataSource), count: 30)
+        let bytes = UnsafeRawBufferPointer(start: mapping + layout.lastReading(dataSource), count: 30)
         return String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
     }
 
@@ -256,30 +213,25 @@ public final class RoundRobinFile {
         u64(layout.currentRow(archive))
     }
 
-    /// The raw bytes of the whole file, with every update flushed.
-    public func bytes() throws(RRDError) -> [UInt8] {
-        try flush()
-        var bytes = [UInt8](repeating: 0, count: layout.fileSize)
-        let read = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress!, $0.count, 0) }
-        guard read == bytes.count else { throw RRDError("reading '\(path)': file is short") }
-        return bytes
+    /// The raw bytes of the whole file.
+    public var bytes: [UInt8] {
+        Array(UnsafeRawBufferPointer(start: mapping, count: layout.fileSize))
     }
 
-    // Header fields by offset.
 
     @inline(__always) func double(_ offset: Int) -> Double {
-        header.load(fromByteOffset: offset, as: Double.self)
+        mapping.load(fromByteOffset: offset, as: Double.self)
     }
 
     @inline(__always) func setDouble(_ value: Double, _ offset: Int) {
-        header.storeBytes(of: value, toByteOffset: offset, as: Double.self)
+        mapping.storeBytes(of: value, toByteOffset: offset, as: Double.self)
     }
 
     @inline(__always) func u64(_ offset: Int) -> UInt64 {
-        header.load(fromByteOffset: offset, as: UInt64.self)
+        mapping.load(fromByteOffset: offset, as: UInt64.self)
     }
 
     @inline(__always) func setU64(_ value: UInt64, _ offset: Int) {
-        header.storeBytes(of: value, toByteOffset: offset, as: UInt64.self)
+        mapping.storeBytes(of: value, toByteOffset: offset, as: UInt64.self)
     }
 }

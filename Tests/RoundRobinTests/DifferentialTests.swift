@@ -48,7 +48,7 @@ import Testing
                     return "update call \(index + 1): librrd said \(theirError ?? "nothing"), we said \(ourError ?? "nothing")"
                 }
                 let theirBytes = [UInt8](FileManager.default.contents(atPath: theirs)!)
-                if let difference = describeDifference(try file.bytes(), theirBytes, schema) {
+                if let difference = describeDifference(file.bytes, theirBytes, schema) {
                     return "after update call \(index + 1): \(difference)"
                 }
             }

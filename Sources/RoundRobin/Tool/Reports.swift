@@ -54,7 +54,7 @@ extension RoundRobinFile {
     }
 
     /// `rrdtool dump`: the XML with times in local time, as the `TZ` environment sets it.
-    public func dumpText(header: DumpHeader = .dtd) throws(RRDError) -> String {
+    public func dumpText(header: DumpHeader = .dtd) -> String {
         func value(_ number: Double) -> String { number.isNaN ? "NaN" : CFormat.scientific(number) }
         var out = ""
         switch header {
@@ -106,7 +106,7 @@ extension RoundRobinFile {
             let rows = Int64(archive.rows)
             let newest = lastUpdate - lastUpdate % rowStep
             let current = Int64(currentRow(index))
-            let stored = try archiveValues(index)
+            let stored = archiveValues(index)
             for age in stride(from: rows - 1, through: 0, by: -1) {
                 let time = newest - age * rowStep
                 let physical = Int(((current - age) % rows + rows) % rows)
