@@ -342,8 +342,10 @@ private struct ItemScanner {
     /// means the "number" was something else (`10-5`, `1:2`, `1.2.3`, `0x1F`, `1e+`).
     func isPlausibleUnit(from start: Int, to end: Int, after numberStart: Int) -> Bool {
         let first = bytes[start]
-        let rejected: [UInt8] = Array("0123456789.,=':+-".utf8)
-        if rejected.contains(first) { return false }
+        if first.isDigit || first == UInt8(ascii: ".") || first == UInt8(ascii: ",") || first == UInt8(ascii: "=")
+            || first == UInt8(ascii: "'") || first == UInt8(ascii: ":") || first == UInt8(ascii: "+") || first == UInt8(ascii: "-") {
+            return false
+        }
         if (first == UInt8(ascii: "e") || first == UInt8(ascii: "E")) && start + 1 < end
             && (bytes[start + 1] == UInt8(ascii: "+") || bytes[start + 1] == UInt8(ascii: "-")) {
             return false

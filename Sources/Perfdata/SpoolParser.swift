@@ -133,9 +133,11 @@ private struct SpoolFields {
         var notes = notes
         let kind: SpoolRecord.Kind
         let dataType = withValue(.dataType) { value -> SpoolRecord.Kind? in
-            let name = Self.trimmed(value)
-            if name.elementsEqual("SERVICEPERFDATA".utf8) { return .service }
-            if name.elementsEqual("HOSTPERFDATA".utf8) { return .host }
+            var end = value.count
+            while end > 0 && value[end - 1].isPerfdataSpace { end -= 1 }
+            let name = UnsafeBufferPointer(rebasing: value[..<end])
+            if name.matches("SERVICEPERFDATA") { return .service }
+            if name.matches("HOSTPERFDATA") { return .host }
             return nil
         }
         switch dataType {
