@@ -6,18 +6,23 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "perfq", targets: ["perfq"]),
+        .executable(name: "perfqd", targets: ["perfqd"]),
         .library(name: "Perfdata", targets: ["Perfdata"]),
         .library(name: "RoundRobin", targets: ["RoundRobin"]),
     ],
     targets: [
         .target(name: "Perfdata"),
         .target(name: "RoundRobin"),
+        .target(name: "Store", dependencies: ["Perfdata", "RoundRobin"]),
+        .target(name: "Ingest", dependencies: ["Store"]),
         // librrd, the oracle for tests and benchmarks; the shipped executables never link it.
         .systemLibrary(name: "CRRD", pkgConfig: "librrd", providers: [.apt(["librrd-dev"])]),
-        .executableTarget(name: "perfq", dependencies: ["Perfdata", "RoundRobin"]),
-        .executableTarget(name: "benchmarks", dependencies: ["Perfdata", "RoundRobin", "CRRD"], path: "Benchmarks"),
+        .executableTarget(name: "perfq", dependencies: ["Perfdata", "RoundRobin", "Store", "Ingest"]),
+        .executableTarget(name: "perfqd", dependencies: ["Ingest"]),
+        .executableTarget(name: "benchmarks", dependencies: ["Perfdata", "RoundRobin", "Store", "Ingest", "CRRD"], path: "Benchmarks"),
         .testTarget(name: "PerfdataTests", dependencies: ["Perfdata"]),
         .testTarget(name: "RoundRobinTests", dependencies: ["RoundRobin", "CRRD"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Store", "Perfdata", "RoundRobin"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -27,9 +27,17 @@ public struct ThresholdRange: Sendable, Hashable {
     }
 }
 
-extension ThresholdRange: Encodable {
+extension ThresholdRange: Codable {
     private enum CodingKeys: String, CodingKey {
         case raw, start, end, inside
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        raw = try container.decode(String.self, forKey: .raw)
+        start = try container.decodeIfPresent(Double.self, forKey: .start)
+        end = try container.decodeIfPresent(Double.self, forKey: .end)
+        alertsInside = try container.decode(Bool.self, forKey: .inside)
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -213,6 +213,11 @@ public final class RoundRobinFile {
         u64(layout.currentRow(archive))
     }
 
+    /// The header: definitions, consolidation state and row pointers, all an update reads.
+    public var headerBytes: [UInt8] {
+        Array(UnsafeRawBufferPointer(start: mapping, count: layout.headerSize))
+    }
+
     /// The raw bytes of the whole file.
     public var bytes: [UInt8] {
         Array(UnsafeRawBufferPointer(start: mapping, count: layout.fileSize))

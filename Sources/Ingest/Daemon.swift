@@ -1,0 +1,143 @@
+import Dispatch
+import Foundation
+import Store
+import Synchronization
+
+/// perfqd's main loop: take spool files oldest first as they arrive, store them, repeat.
+///
+/// SIGTERM and SIGINT finish the current file and stop; SIGHUP re-reads the configuration file.
+public final class Daemon: @unchecked Sendable {
+    private var configuration: IngestConfiguration
+    private let configurationPath: String?
+    private let once: Bool
+    public let logger: Logger
+    private let stopRequested = Atomic<Bool>(false)
+    private let reloadRequested = Atomic<Bool>(false)
+    private var signalSources: [any DispatchSourceSignal] = []
+
+    public init(configuration: IngestConfiguration, configurationPath: String?, once: Bool) {
+        self.configuration = configuration
+        self.configurationPath = configurationPath
+        self.once = once
+        logger = Logger(level: configuration.logLevel, destination: configuration.logDestination)
+    }
+
+    /// Runs until stopped (or, with `once`, until the spool is empty); returns the exit status.
+    public func run() -> Int32 {
+        for warning in configuration.warnings { logger.error("configuration: \(warning)") }
+        guard let spoolPath = configuration.spoolDirectory, let storePath = configuration.storeDirectory else {
+            logger.error("both a spool directory (--spool or perfdata_spool_dir) and a store directory (--store or store_dir) are needed")
+            return 2
+        }
+        let spool = SpoolDirectory(path: spoolPath)
+        let store: Store
+        do {
+            try spool.prepare()
+            store = try Store(root: URL(fileURLWithPath: storePath), options: configuration.store)
+        } catch {
+            logger.error("cannot start: \(error)")
+            return 1
+        }
+        if let pidFile = configuration.pidFile {
+            try? Data("\(getpid())\n".utf8).write(to: URL(fileURLWithPath: pidFile))
+        }
+        defer {
+            if let pidFile = configuration.pidFile { unlink(pidFile) }
+        }
+        installSignalHandlers()
+        let processor = SpoolProcessor(spool: spool, store: store, logger: logger)
+        logger.info("perfqd \(getpid()) watching \(spoolPath), storing into \(storePath)")
+
+        // Files claimed before a crash come first: their updates may be partly applied, and the
+        // store has rolled back to before them.
+        for name in spool.claimedFiles() {
+            guard !stopRequested.load(ordering: .relaxed) else { break }
+            logger.info("\(name): taken up again after an interruption")
+            processor.process(name)
+        }
+        var watcher: SpoolWatcher?
+        if !once {
+            do {
+                watcher = try SpoolWatcher(directory: spoolPath)
+            } catch {
+                logger.error("\(error); falling back to scanning every \(configuration.sleepTime) s")
+            }
+        }
+        var announced: Set<String> = []
+        while !stopRequested.load(ordering: .relaxed) {
+            if reloadRequested.exchange(false, ordering: .relaxed) { reload(store: store) }
+            let ready = spool.readyFiles(announced: announced, minimumAge: once ? 0 : configuration.minimumFileAge)
+            announced.subtract(ready)
+            for name in ready {
+                guard !stopRequested.load(ordering: .relaxed) else { break }
+                waitForLoad()
+                guard spool.claim(name) else { continue }  // someone else took it
+                processor.process(name)
+            }
+            if once { break }
+            // Wait in slices so that a signal is noticed quickly.
+            let deadline = Date().addingTimeInterval(configuration.sleepTime)
+            while !stopRequested.load(ordering: .relaxed) && !reloadRequested.load(ordering: .relaxed) && Date() < deadline {
+                if let watcher {
+                    watcher.wait(timeout: 0.25)
+                    let arrived = watcher.takeAnnounced()
+                    if !arrived.isEmpty {
+                        announced.formUnion(arrived)
+                        break
+                    }
+                } else {
+                    Thread.sleep(forTimeInterval: 0.25)
+                }
+            }
+        }
+        logger.info("perfqd stopping: \(processor.counters.summary)")
+        return 0
+    }
+
+    private func installSignalHandlers() {
+        for (number, reload) in [(SIGTERM, false), (SIGINT, false), (SIGHUP, true)] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [weak self] in
+                guard let self else { return }
+                if reload {
+                    self.reloadRequested.store(true, ordering: .relaxed)
+                } else {
+                    self.stopRequested.store(true, ordering: .relaxed)
+                }
+            }
+            source.resume()
+            signalSources.append(source)
+        }
+    }
+
+    private func reload(store: Store) {
+        guard let configurationPath else {
+            logger.info("SIGHUP: no configuration file to read again")
+            return
+        }
+        do {
+            var fresh = try IngestConfiguration.read(configurationPath)
+            fresh.spoolDirectory = configuration.spoolDirectory
+            fresh.storeDirectory = configuration.storeDirectory
+            for warning in fresh.warnings { logger.error("configuration: \(warning)") }
+            configuration = fresh
+            store.options = fresh.store
+            logger.configure(level: fresh.logLevel, destination: fresh.logDestination)
+            logger.info("SIGHUP: read \(configurationPath) again (the spool and store directories need a restart)")
+        } catch {
+            logger.error("SIGHUP: \(error); keeping the configuration in force")
+        }
+    }
+
+    /// NPCD's load_threshold: above it, wait before taking the next file.
+    private func waitForLoad() {
+        guard configuration.loadThreshold > 0 else { return }
+        while !stopRequested.load(ordering: .relaxed),
+              let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8),
+              let load = Double(text.split(separator: " ").first ?? ""), load > configuration.loadThreshold {
+            logger.debug("load \(load) above load_threshold \(configuration.loadThreshold); waiting")
+            Thread.sleep(forTimeInterval: min(configuration.sleepTime, 5))
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+
+/// The spool directory Nagios (or Icinga 2) moves bulk perfdata files into, and perfqd's places
+/// beside them: `.perfq-work/` for the file being processed, `failed/` for files that could not be
+/// used, `quarantine/` for the lines that could not.
+public struct SpoolDirectory: Sendable {
+    public let path: String
+
+    public init(path: String) {
+        self.path = path
+    }
+
+    public var workPath: String { path + "/.perfq-work" }
+    public var failedPath: String { path + "/failed" }
+    public var quarantinePath: String { path + "/quarantine" }
+
+    public func prepare() throws {
+        for directory in [path, workPath, failedPath, quarantinePath] {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+    }
+
+    /// Whether a name is a rotated perfdata file: `host-perfdata.<epoch>`, `service-perfdata.<epoch>`,
+    /// npcdmod's `perfdata.<epoch>`, not the live file Nagios still writes, not one another process
+    /// claimed (`-PID-`), not a temporary file.
+    public static func isSpoolFile(_ name: String) -> Bool {
+        guard !name.contains("-PID-"), !name.hasSuffix(".tmp") else { return false }
+        for prefix in ["host-perfdata.", "service-perfdata.", "perfdata."] where name.hasPrefix(prefix) {
+            let rest = name.dropFirst(prefix.count)
+            return !rest.isEmpty && rest.allSatisfy(\.isNumber)
+        }
+        return false
+    }
+
+    /// Oldest first: by the rotation time in the name, then host before service files.
+    static func order(_ a: String, _ b: String) -> Bool {
+        let timeA = Int(a.split(separator: ".").last ?? "") ?? 0
+        let timeB = Int(b.split(separator: ".").last ?? "") ?? 0
+        return timeA != timeB ? timeA < timeB : a < b
+    }
+
+    /// The spool files ready to be taken, oldest first. A file is ready when inotify announced it
+    /// (`announced`) or it is at least `minimumAge` seconds old.
+    public func readyFiles(announced: Set<String>, minimumAge: Double) -> [String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return [] }
+        let now = Date()
+        return names.filter { name in
+            guard Self.isSpoolFile(name) else { return false }
+            if announced.contains(name) || minimumAge <= 0 { return true }
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: path + "/" + name),
+                  let modified = attributes[.modificationDate] as? Date else { return false }
+            return now.timeIntervalSince(modified) >= minimumAge
+        }.sorted(by: Self.order)
+    }
+
+    /// Files claimed before a crash, to be processed first, in order.
+    public func claimedFiles() -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: workPath)) ?? []).filter(Self.isSpoolFile).sorted(by: Self.order)
+    }
+
+    /// Takes a file by renaming it into the work directory: whoever renames first has it.
+    public func claim(_ name: String) -> Bool {
+        rename(path + "/" + name, workPath + "/" + name) == 0
+    }
+}

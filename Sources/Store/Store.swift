@@ -1,0 +1,408 @@
+import Dispatch
+import Foundation
+import Perfdata
+import RoundRobin
+
+/// One perfdata item of a check result, on its way into the store.
+public struct StoreSample: Sendable {
+    public var key: SeriesKey
+    public var time: Int64
+    public var item: PerfdataItem
+    public var command: RawText?
+
+    public init(key: SeriesKey, time: Int64, item: PerfdataItem, command: RawText?) {
+        self.key = key
+        self.time = time
+        self.item = item
+        self.command = command
+    }
+}
+
+/// What a batch did.
+public struct BatchOutcome: Sendable, Equatable {
+    public var updates = 0
+    /// Samples not newer than their series' last update: replays and duplicates, skipped quietly.
+    public var skipped = 0
+    /// Samples refused, with the reason (a time far in the future, a value the engine refused).
+    public var rejected: [String] = []
+    public var createdSeries = 0
+
+    public init() {}
+
+    mutating func add(_ other: BatchOutcome) {
+        updates += other.updates
+        skipped += other.skipped
+        rejected += other.rejected
+        createdSeries += other.createdSeries
+    }
+}
+
+/// The store: one round-robin file per metric, `<root>/<host>/<service>/<label>.rrd`, with the
+/// series' metadata (`.json`) and its raw samples (`.samples`) beside it.
+///
+/// A batch (one spool file's samples) is applied all or nothing as far as a crash can tell:
+/// before any file changes, the header of every round-robin file the batch touches and the length
+/// of every sample journal are saved in `<root>/.batch`; the batch is committed by removing that
+/// file. After a crash, `init` puts the saved headers and lengths back, so applying the same
+/// spool file again gives byte for byte what an uninterrupted run gives: the rows an update writes
+/// depend only on the header, and a sample is journaled only when its update is applied.
+public final class Store: @unchecked Sendable {
+    public struct Options: Sendable {
+        public var policy = SchemaPolicy()
+        /// A sample this many seconds ahead of the clock is refused: stored, it would block every
+        /// later update until the clock caught up.
+        public var futureTolerance: Int64 = 3600
+        /// How long raw samples are kept; nil for the span of the finest archive.
+        public var sampleWindow: Int64?
+        /// Whether a batch is on disk (fsync) before `apply` returns, so that the spool file can go.
+        public var synchronous = true
+        /// Series are updated by this many workers, each series by one, in time order.
+        public var workers = 2
+        /// Open files kept between batches.
+        public var openFileLimit = 2048
+
+        public init() {}
+    }
+
+    public let root: URL
+    public var options: Options
+    private var open: [SeriesKey: Series] = [:]
+    private let batchPath: String
+
+    final class Series: @unchecked Sendable {
+        let key: SeriesKey
+        let file: RoundRobinFile
+        var metadata: SeriesMetadata
+        var metadataWritten: SeriesMetadata?
+        let basePath: String
+        var samplesSize: Int
+        var pendingSamples = ""
+
+        init(key: SeriesKey, file: RoundRobinFile, metadata: SeriesMetadata, written: SeriesMetadata?, basePath: String, samplesSize: Int) {
+            self.key = key
+            self.file = file
+            self.metadata = metadata
+            self.metadataWritten = written
+            self.basePath = basePath
+            self.samplesSize = samplesSize
+        }
+
+        var samplesPath: String { basePath + ".samples" }
+        var metadataPath: String { basePath + ".json" }
+    }
+
+    /// Opens (creating it if needed) the store at `root`, and rolls back a batch that a crash
+    /// interrupted.
+    public init(root: URL, options: Options = Options()) throws {
+        self.root = root
+        self.options = options
+        batchPath = root.appendingPathComponent(".batch").path
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        try recover()
+    }
+
+    /// The number of files held open.
+    public var openSeriesCount: Int { open.count }
+
+    /// Closes every held file.
+    public func closeFiles() {
+        open.removeAll()
+    }
+
+    // MARK: Applying a batch
+
+    /// Applies one batch of samples, in order. Returns once they are stored and, when
+    /// `synchronous`, on disk.
+    public func apply(_ samples: [StoreSample], now: Int64) throws -> BatchOutcome {
+        var outcome = BatchOutcome()
+        var order: [SeriesKey] = []
+        var bySeries: [SeriesKey: [StoreSample]] = [:]
+        for sample in samples {
+            if sample.time > now + options.futureTolerance {
+                outcome.rejected.append("\(sample.key.relativePath): time \(sample.time) is \(sample.time - now) s ahead of the clock; refused, since it would block every later update")
+                continue
+            }
+            if bySeries[sample.key] == nil { order.append(sample.key) }
+            bySeries[sample.key, default: []].append(sample)
+        }
+        guard !order.isEmpty else { return outcome }
+        if open.count + order.count > options.openFileLimit { open.removeAll() }
+
+        var series: [Series] = []
+        for key in order {
+            let (opened, created) = try openSeries(key, first: bySeries[key]![0])
+            if created { outcome.createdSeries += 1 }
+            try pruneSamples(opened)
+            series.append(opened)
+        }
+        try writeBatchRecord(series)
+
+        // Each series is one worker's, its samples applied in order.
+        let work = series.map { ($0, bySeries[$0.key]!) }
+        let workers = max(1, min(options.workers, series.count))
+        var partial = [BatchOutcome](repeating: BatchOutcome(), count: workers)
+        partial.withUnsafeMutableBufferPointer { results in
+            let results = UncheckedBox(results)
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                var mine = BatchOutcome()
+                for index in stride(from: worker, to: work.count, by: workers) {
+                    Self.apply(work[index].1, to: work[index].0, outcome: &mine)
+                }
+                results.value[worker] = mine
+            }
+        }
+        for part in partial { outcome.add(part) }
+
+        for opened in series {
+            try writeSamples(opened)
+            try writeMetadata(opened)
+            if options.synchronous {
+                do {
+                    try opened.file.synchronize()
+                } catch {
+                    throw StoreError(message: error.message)
+                }
+            }
+        }
+        // The commit point: from here on the batch is never rolled back.
+        if unlink(batchPath) != 0 && errno != ENOENT {
+            throw StoreError(message: "cannot remove \(batchPath): \(String(cString: strerror(errno)))")
+        }
+        if options.synchronous { try Self.synchronizeDirectory(root.path) }
+        return outcome
+    }
+
+    private static func apply(_ samples: [StoreSample], to series: Series, outcome: inout BatchOutcome) {
+        let type = series.file.schema.dataSources[0].type
+        for sample in samples {
+            series.metadata = series.metadata.updated(with: sample.item, command: sample.command, time: sample.time)
+            guard series.file.isAfterLastUpdate(sample.time) else {
+                outcome.skipped += 1
+                continue
+            }
+            let value = Self.reading(sample.item, for: type)
+            do {
+                try series.file.update(time: sample.time, values: [value])
+                outcome.updates += 1
+                series.pendingSamples += "\(sample.time) \(value)\n"
+            } catch {
+                outcome.rejected.append("\(series.key.relativePath): \(error.message)")
+            }
+        }
+    }
+
+    /// The reading as rrdtool takes it. Counters need whole numbers, and plugins send `0.02c`
+    /// (librrd refuses it, and PNP4Nagios loses the sample): it is rounded.
+    static func reading(_ item: PerfdataItem, for type: DataSourceType) -> String {
+        guard let value = item.value else { return "U" }
+        switch type {
+        case .counter, .derive:
+            let text = item.valueText
+            let digits = text.hasPrefix("-") && type == .derive ? text.dropFirst() : text[...]
+            if !digits.isEmpty && digits.allSatisfy(\.isNumber) { return text }
+            let rounded = value.rounded()
+            if type == .counter && rounded < 0 { return "U" }
+            if let whole = Int64(exactly: rounded) { return String(whole) }
+            return String(format: "%.0f", rounded)
+        default:
+            return item.valueText
+        }
+    }
+
+    // MARK: Series files
+
+    private func openSeries(_ key: SeriesKey, first: StoreSample) throws -> (Series, Bool) {
+        if let series = open[key] { return (series, false) }
+        let relative = key.relativePath
+        let basePath = root.appendingPathComponent(relative).path
+        let directory = (basePath as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let rrdPath = basePath + ".rrd"
+        var created = false
+        if access(rrdPath, F_OK) != 0 {
+            let schema = options.policy.schema(
+                command: first.command.map { String(decoding: $0.bytes.prefix { $0 != UInt8(ascii: "!") }, as: UTF8.self) },
+                label: first.key.label.text, unit: first.item.unit.text)
+            // The file starts one step before the first sample, which then covers that step as
+            // every later sample covers the time since the one before (PNP4Nagios drops it).
+            // Row pointers start at 0, so that the same samples always give the same bytes; the
+            // temporary name is fixed, so that a create interrupted by a crash leaves nothing
+            // behind once the batch is applied again.
+            let bytes = RoundRobinFile.newFileBytes(schema: schema, start: first.time - Int64(schema.step), currentRows: schema.archives.map { _ in 0 })
+            try Self.writeAtomically(Data(bytes), to: rrdPath, synchronous: options.synchronous)
+            if options.synchronous { try Self.synchronizeDirectory(directory) }
+            created = true
+        }
+        let file: RoundRobinFile
+        do {
+            file = try RoundRobinFile(path: rrdPath, writable: true)
+        } catch {
+            throw StoreError(message: error.message)
+        }
+        var written: SeriesMetadata?
+        if let data = FileManager.default.contents(atPath: basePath + ".json") {
+            written = try? JSONDecoder().decode(SeriesMetadata.self, from: data)
+        }
+        let metadata = written ?? SeriesMetadata(key: key, item: first.item, command: first.command, schema: file.schema, time: first.time)
+        var info = stat()
+        let samplesSize = stat(basePath + ".samples", &info) == 0 ? Int(info.st_size) : 0
+        let series = Series(key: key, file: file, metadata: metadata, written: written, basePath: basePath, samplesSize: samplesSize)
+        if created { try writeMetadata(series) }
+        open[key] = series
+        return (series, created)
+    }
+
+    private func writeMetadata(_ series: Series) throws {
+        guard series.metadata != series.metadataWritten else { return }
+        let data = try SeriesMetadata.encoder.encode(series.metadata)
+        try Self.writeAtomically(data, to: series.metadataPath, synchronous: options.synchronous)
+        series.metadataWritten = series.metadata
+    }
+
+    private func writeSamples(_ series: Series) throws {
+        guard !series.pendingSamples.isEmpty else { return }
+        let descriptor = Glibc.open(series.samplesPath, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw StoreError(message: "cannot open \(series.samplesPath): \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        let bytes = Array(series.pendingSamples.utf8)
+        try Self.write(bytes, to: descriptor, at: series.samplesSize, path: series.samplesPath)
+        if options.synchronous { fdatasync(descriptor) }
+        series.samplesSize += bytes.count
+        series.pendingSamples = ""
+    }
+
+    /// Keeps the sample journal to its window: once it holds more than twice the window, the
+    /// samples older than one window before the newest are dropped (the file is rewritten whole,
+    /// atomically, before the batch record is taken).
+    private func pruneSamples(_ series: Series) throws {
+        let window = options.sampleWindow ?? Int64(series.file.schema.step * series.file.schema.archives.map(\.rows).min()!)
+        // 24 bytes a sample is a generous estimate; below twice the window's worth, nothing to do.
+        let threshold = max(65_536, Int(window / Int64(series.file.schema.step)) * 24 * 2)
+        guard series.samplesSize > threshold, let data = FileManager.default.contents(atPath: series.samplesPath) else { return }
+        let lines = data.split(separator: UInt8(ascii: "\n"))
+        guard let newest = lines.last.flatMap({ Int64(String(decoding: $0.prefix { $0 != UInt8(ascii: " ") }, as: UTF8.self)) }) else { return }
+        let kept = lines.filter { line in
+            (Int64(String(decoding: line.prefix { $0 != UInt8(ascii: " ") }, as: UTF8.self)) ?? newest) > newest - window
+        }
+        var output = Data()
+        for line in kept {
+            output.append(contentsOf: line)
+            output.append(UInt8(ascii: "\n"))
+        }
+        try Self.writeAtomically(output, to: series.samplesPath, synchronous: options.synchronous)
+        series.samplesSize = output.count
+    }
+
+    // MARK: The batch record
+
+    /// `.batch`: for every series of the batch, its file's header and its sample journal's
+    /// length, written whole (temporary file, then rename) before anything changes.
+    private func writeBatchRecord(_ series: [Series]) throws {
+        var record = Data()
+        for opened in series {
+            let path = Array(opened.basePath.utf8)
+            let header = opened.file.headerBytes
+            record.append(contentsOf: Self.littleEndian(UInt64(path.count)))
+            record.append(contentsOf: path)
+            record.append(contentsOf: Self.littleEndian(UInt64(opened.samplesSize)))
+            record.append(contentsOf: Self.littleEndian(UInt64(header.count)))
+            record.append(contentsOf: header)
+        }
+        try Self.writeAtomically(record, to: batchPath, synchronous: options.synchronous)
+    }
+
+    /// Undoes a batch that failed half-way (a full disk): closes every file and puts back what
+    /// the batch record saved.
+    public func rollBack() {
+        open.removeAll()
+        try? recover()
+    }
+
+    private func recover() throws {
+        unlink(batchPath + ".tmp")
+        guard let record = FileManager.default.contents(atPath: batchPath) else { return }
+        let bytes = [UInt8](record)
+        var offset = 0
+        func number() -> Int? {
+            guard offset + 8 <= bytes.count else { return nil }
+            let value = bytes[offset..<(offset + 8)].reversed().reduce(0) { $0 << 8 | Int($1) }
+            offset += 8
+            return value
+        }
+        while offset < bytes.count {
+            guard let pathLength = number(), offset + pathLength <= bytes.count else { break }
+            let basePath = String(decoding: bytes[offset..<(offset + pathLength)], as: UTF8.self)
+            offset += pathLength
+            guard let samplesSize = number(), let headerLength = number(), offset + headerLength <= bytes.count else { break }
+            let header = Array(bytes[offset..<(offset + headerLength)])
+            offset += headerLength
+            try restore(header: header, to: basePath + ".rrd")
+            if truncate(basePath + ".samples", off_t(samplesSize)) != 0 && errno != ENOENT {
+                throw StoreError(message: "cannot roll back \(basePath).samples: \(String(cString: strerror(errno)))")
+            }
+        }
+        unlink(batchPath)
+        try Self.synchronizeDirectory(root.path)
+    }
+
+    private func restore(header: [UInt8], to path: String) throws {
+        let descriptor = Glibc.open(path, O_WRONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw StoreError(message: "cannot roll back \(path): \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        try Self.write(header, to: descriptor, at: 0, path: path)
+        fdatasync(descriptor)
+    }
+
+    // MARK: Files
+
+    static func littleEndian(_ value: UInt64) -> [UInt8] {
+        (0..<8).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) }
+    }
+
+    static func write(_ bytes: [UInt8], to descriptor: Int32, at offset: Int, path: String) throws {
+        var done = 0
+        while done < bytes.count {
+            let count = bytes.withUnsafeBytes { pwrite(descriptor, $0.baseAddress! + done, bytes.count - done, off_t(offset + done)) }
+            guard count > 0 else { throw StoreError(message: "cannot write \(path): \(String(cString: strerror(errno)))") }
+            done += count
+        }
+    }
+
+    /// Writes a whole file beside its final name and renames it there: readers see the old
+    /// file or the new one, never half of one.
+    public static func writeAtomically(_ data: Data, to path: String, synchronous: Bool) throws {
+        let temporary = path + ".tmp"
+        let descriptor = Glibc.open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw StoreError(message: "cannot write \(temporary): \(String(cString: strerror(errno)))") }
+        do {
+            try write([UInt8](data), to: descriptor, at: 0, path: temporary)
+        } catch {
+            close(descriptor)
+            throw error
+        }
+        if synchronous { fdatasync(descriptor) }
+        close(descriptor)
+        guard rename(temporary, path) == 0 else {
+            throw StoreError(message: "cannot rename \(temporary): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    static func synchronizeDirectory(_ path: String) throws {
+        let descriptor = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { return }
+        fsync(descriptor)
+        close(descriptor)
+    }
+}
+
+/// A store failure a user can act on: which file, and why.
+public struct StoreError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public var description: String { message }
+}
+
+/// Lets the workers of one batch write their own slot of a shared buffer.
+struct UncheckedBox<Value>: @unchecked Sendable {
+    var value: Value
+    init(_ value: Value) { self.value = value }
+}
