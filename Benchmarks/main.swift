@@ -4,6 +4,7 @@ import Foundation
 let benchmarks: [String: (ArraySlice<String>) throws -> Void] = [
     "parse": ParseBenchmark.run,
     "update": UpdateBenchmark.run,
+    "ingest": IngestBenchmark.run,
 ]
 
 let arguments = CommandLine.arguments.dropFirst()

@@ -14,6 +14,8 @@ public final class Daemon: @unchecked Sendable {
     private let stopRequested = Atomic<Bool>(false)
     private let reloadRequested = Atomic<Bool>(false)
     private var signalSources: [any DispatchSourceSignal] = []
+    /// Spool files stored in one batch when a backlog is waiting.
+    static let filesPerBatch = 64
 
     public init(configuration: IngestConfiguration, configurationPath: String?, once: Bool) {
         self.configuration = configuration
@@ -50,10 +52,10 @@ public final class Daemon: @unchecked Sendable {
 
         // Files claimed before a crash come first: their updates may be partly applied, and the
         // store has rolled back to before them.
-        for name in spool.claimedFiles() {
-            guard !stopRequested.load(ordering: .relaxed) else { break }
-            logger.info("\(name): taken up again after an interruption")
-            processor.process(name)
+        let interrupted = spool.claimedFiles()
+        if !interrupted.isEmpty {
+            logger.info("taking up again after an interruption: \(interrupted.joined(separator: ", "))")
+            processor.process(interrupted)
         }
         var watcher: SpoolWatcher?
         if !once {
@@ -68,11 +70,13 @@ public final class Daemon: @unchecked Sendable {
             if reloadRequested.exchange(false, ordering: .relaxed) { reload(store: store) }
             let ready = spool.readyFiles(announced: announced, minimumAge: once ? 0 : configuration.minimumFileAge)
             announced.subtract(ready)
-            for name in ready {
-                guard !stopRequested.load(ordering: .relaxed) else { break }
+            // A backlog is taken in groups that share one store batch (and its fsyncs).
+            var start = ready.startIndex
+            while start < ready.endIndex && !stopRequested.load(ordering: .relaxed) {
                 waitForLoad()
-                guard spool.claim(name) else { continue }  // someone else took it
-                processor.process(name)
+                let group = ready[start..<min(start + Self.filesPerBatch, ready.endIndex)]
+                start = group.endIndex
+                processor.process(group.filter { spool.claim($0) })  // another process may have taken one
             }
             if once { break }
             // Wait in slices so that a signal is noticed quickly.
@@ -90,6 +94,7 @@ public final class Daemon: @unchecked Sendable {
                 }
             }
         }
+        processor.flushCounters()
         logger.info("perfqd stopping: \(processor.counters.summary)")
         return 0
     }

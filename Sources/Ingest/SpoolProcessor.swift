@@ -2,14 +2,19 @@ import Foundation
 import Perfdata
 import Store
 
-/// Turns claimed spool files into store updates, one file at a time: parse, store, quarantine
-/// what could not be used, and only then remove the file.
+/// Turns claimed spool files into store updates: parse, store, quarantine what could not be used,
+/// and only then remove the files.
+///
+/// Several files can go into one store batch: their samples are applied in file order, made
+/// durable together, and the files removed after. That shares the cost of `fsync` when a backlog
+/// has built up, without changing what is stored.
 public final class SpoolProcessor: @unchecked Sendable {
     public let spool: SpoolDirectory
     public let store: Store
     let logger: Logger
     public private(set) var counters = IngestCounters()
     private let statisticsPath: String
+    private var countersWritten = Date.distantPast
 
     public init(spool: SpoolDirectory, store: Store, logger: Logger) {
         self.spool = spool
@@ -19,17 +24,74 @@ public final class SpoolProcessor: @unchecked Sendable {
         statisticsPath = store.root.appendingPathComponent(".perfqd-stats.json").path
     }
 
-    /// Processes a file already claimed into the work directory.
-    public func process(_ name: String, now: Int64 = Int64(Date().timeIntervalSince1970)) {
-        let path = spool.workPath + "/" + name
-        guard let data = FileManager.default.contents(atPath: path) else {
-            fail(name, because: "cannot read the file")
-            return
-        }
+    /// One parsed spool file.
+    private struct Parsed {
+        var name: String
         var samples: [StoreSample] = []
         var quarantine: [String] = []
         var records = 0
         var items = 0
+    }
+
+    /// Processes one file already claimed into the work directory.
+    public func process(_ name: String, now: Int64 = Int64(Date().timeIntervalSince1970)) {
+        process([name], now: now)
+    }
+
+    /// Processes files already claimed into the work directory, in order, as one store batch.
+    public func process(_ names: [String], now: Int64 = Int64(Date().timeIntervalSince1970)) {
+        var files: [Parsed] = []
+        for name in names {
+            if let parsed = parse(name) { files.append(parsed) }
+        }
+        guard !files.isEmpty else { return }
+        let outcome: BatchOutcome
+        do {
+            outcome = try store.apply(files.flatMap(\.samples), now: now)
+        } catch {
+            logger.error("the store failed: \(error); \(files.map(\.name).joined(separator: ", ")) go to \(spool.failedPath), to be moved back into the spool once that is mended")
+            store.rollBack()
+            for file in files { fail(file.name, because: "the store failed: \(error)") }
+            return
+        }
+        var refusals: [String: [String]] = [:]
+        for refusal in outcome.rejected {
+            refusals[refusal.file, default: []].append("\(refusal.file):\(refusal.lineNumber): \(refusal.reason)")
+        }
+        for file in files {
+            let quarantine = file.quarantine + (refusals[file.name] ?? [])
+            if !quarantine.isEmpty {
+                let text = quarantine.joined(separator: "\n") + "\n"
+                do {
+                    try Store.writeAtomically(Data(text.utf8), to: spool.quarantinePath + "/" + file.name, synchronous: store.options.synchronous)
+                } catch {
+                    logger.error("\(file.name): cannot write its quarantine file: \(error)")
+                }
+                for entry in quarantine.prefix(20) { logger.info("quarantined \(entry.split(separator: "\n").first ?? "")") }
+            }
+            if unlink(spool.workPath + "/" + file.name) != 0 {
+                logger.error("\(file.name): cannot remove it from \(spool.workPath) after storing it: \(String(cString: strerror(errno)))")
+            }
+            counters.files += 1
+            counters.records += file.records
+            counters.items += file.items
+            counters.quarantined += quarantine.count
+        }
+        counters.updates += outcome.updates
+        counters.skipped += outcome.skipped
+        counters.rejected += outcome.rejected.count
+        counters.createdSeries += outcome.createdSeries
+        logger.info("\(files.count == 1 ? files[0].name : "\(files.count) files up to \(files.last!.name)"): \(files.reduce(0) { $0 + $1.records }) records, \(outcome.updates) updates, \(outcome.skipped) not newer, \(outcome.rejected.count) refused")
+        writeCounters()
+    }
+
+    private func parse(_ name: String) -> Parsed? {
+        let path = spool.workPath + "/" + name
+        guard let data = FileManager.default.contents(atPath: path) else {
+            fail(name, because: "cannot read the file")
+            return nil
+        }
+        var parsed = Parsed(name: name)
         let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         func original(_ lineNumber: Int) -> String {
             lineNumber <= lines.count ? RawText(bytes: Array(lines[lineNumber - 1])).text : ""
@@ -38,56 +100,27 @@ public final class SpoolProcessor: @unchecked Sendable {
             SpoolParser.parse(contents) { result in
                 switch result {
                 case .failure(let error):
-                    quarantine.append("\(name):\(error.lineNumber): \(error.reason)\n\t\(original(error.lineNumber))")
+                    parsed.quarantine.append("\(name):\(error.lineNumber): \(error.reason)\n\t\(original(error.lineNumber))")
                 case .success(let record):
-                    records += 1
-                    items += record.parsed.items.count
+                    parsed.records += 1
+                    parsed.items += record.parsed.items.count
                     for warning in record.parsed.warnings where warning.effect.rejectsInput {
-                        quarantine.append("\(name):\(record.lineNumber): perfdata \(warning)\n\t\(original(record.lineNumber))")
+                        parsed.quarantine.append("\(name):\(record.lineNumber): perfdata \(warning)\n\t\(original(record.lineNumber))")
                     }
                     for item in record.parsed.items {
                         let key = SeriesKey(host: record.host, service: record.kind == .service ? record.service : nil, label: item.label)
-                        samples.append(StoreSample(key: key, time: record.time, item: item, command: record.checkCommand))
+                        parsed.samples.append(StoreSample(
+                            key: key, time: record.time, item: item, command: record.checkCommand,
+                            origin: .init(file: name, lineNumber: record.lineNumber)))
                     }
                 }
             }
         }
-        if records == 0 && !quarantine.isEmpty {
-            fail(name, because: "no line of it is a perfdata record:\n" + quarantine.prefix(5).joined(separator: "\n"))
-            return
+        if parsed.records == 0 && !parsed.quarantine.isEmpty {
+            fail(name, because: "no line of it is a perfdata record:\n" + parsed.quarantine.prefix(5).joined(separator: "\n"))
+            return nil
         }
-        let outcome: BatchOutcome
-        do {
-            outcome = try store.apply(samples, now: now)
-        } catch {
-            logger.error("\(name): the store failed: \(error); the file goes to \(spool.failedPath) and can be moved back into the spool once that is mended")
-            store.rollBack()
-            fail(name, because: "the store failed: \(error)")
-            return
-        }
-        quarantine += outcome.rejected.map { "\(name): \($0)" }
-        if !quarantine.isEmpty {
-            let text = quarantine.joined(separator: "\n") + "\n"
-            do {
-                try Store.writeAtomically(Data(text.utf8), to: spool.quarantinePath + "/" + name, synchronous: store.options.synchronous)
-            } catch {
-                logger.error("\(name): cannot write its quarantine file: \(error)")
-            }
-            for entry in quarantine.prefix(20) { logger.info("quarantined \(entry.split(separator: "\n").first ?? "")") }
-        }
-        if unlink(path) != 0 {
-            logger.error("\(name): cannot remove \(path) after storing it: \(String(cString: strerror(errno)))")
-        }
-        counters.files += 1
-        counters.records += records
-        counters.items += items
-        counters.updates += outcome.updates
-        counters.skipped += outcome.skipped
-        counters.rejected += outcome.rejected.count
-        counters.quarantined += quarantine.count
-        counters.createdSeries += outcome.createdSeries
-        logger.info("\(name): \(records) records, \(outcome.updates) updates, \(outcome.skipped) not newer, \(outcome.rejected.count) refused, \(quarantine.count) quarantined")
-        writeCounters()
+        return parsed
     }
 
     /// Moves a file that could not be used at all to `failed/`, with a note of why beside it.
@@ -99,15 +132,24 @@ public final class SpoolProcessor: @unchecked Sendable {
             logger.error("\(name): cannot move it to \(spool.failedPath): \(String(cString: strerror(errno)))")
         }
         logger.error("\(name): moved to \(spool.failedPath): \(reason.split(separator: "\n").first ?? "")")
-        writeCounters()
+        writeCounters(force: true)
     }
 
-    func writeCounters() {
-        counters.updatedAt = Int64(Date().timeIntervalSince1970)
+    /// Writes the counters file, at most once a second unless `force`.
+    func writeCounters(force: Bool = false) {
+        let now = Date()
+        guard force || now.timeIntervalSince(countersWritten) >= 1 else { return }
+        countersWritten = now
+        counters.updatedAt = Int64(now.timeIntervalSince1970)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         if let data = try? encoder.encode(counters) {
             try? Store.writeAtomically(data, to: statisticsPath, synchronous: false)
         }
+    }
+
+    /// Writes the counters now (the daemon does when it stops).
+    public func flushCounters() {
+        writeCounters(force: true)
     }
 }

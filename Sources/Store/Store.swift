@@ -9,13 +9,33 @@ public struct StoreSample: Sendable {
     public var time: Int64
     public var item: PerfdataItem
     public var command: RawText?
+    /// Where the sample came from, to name it when it is refused.
+    public var origin: Origin
 
-    public init(key: SeriesKey, time: Int64, item: PerfdataItem, command: RawText?) {
+    public struct Origin: Sendable, Equatable {
+        public var file: String
+        public var lineNumber: Int
+
+        public init(file: String, lineNumber: Int) {
+            self.file = file
+            self.lineNumber = lineNumber
+        }
+    }
+
+    public init(key: SeriesKey, time: Int64, item: PerfdataItem, command: RawText?, origin: Origin = Origin(file: "", lineNumber: 0)) {
         self.key = key
         self.time = time
         self.item = item
         self.command = command
+        self.origin = origin
     }
+}
+
+/// A sample the store refused, and why.
+public struct Refusal: Sendable, Equatable {
+    public var file: String
+    public var lineNumber: Int
+    public var reason: String
 }
 
 /// What a batch did.
@@ -24,7 +44,7 @@ public struct BatchOutcome: Sendable, Equatable {
     /// Samples not newer than their series' last update: replays and duplicates, skipped quietly.
     public var skipped = 0
     /// Samples refused, with the reason (a time far in the future, a value the engine refused).
-    public var rejected: [String] = []
+    public var rejected: [Refusal] = []
     public var createdSeries = 0
 
     public init() {}
@@ -77,6 +97,12 @@ public final class Store: @unchecked Sendable {
         let basePath: String
         var samplesSize: Int
         var pendingSamples = ""
+        /// The sample journal, open for appending once the series has been written.
+        var samplesDescriptor: Int32 = -1
+
+        deinit {
+            if samplesDescriptor >= 0 { close(samplesDescriptor) }
+        }
 
         init(key: SeriesKey, file: RoundRobinFile, metadata: SeriesMetadata, written: SeriesMetadata?, basePath: String, samplesSize: Int) {
             self.key = key
@@ -119,7 +145,9 @@ public final class Store: @unchecked Sendable {
         var bySeries: [SeriesKey: [StoreSample]] = [:]
         for sample in samples {
             if sample.time > now + options.futureTolerance {
-                outcome.rejected.append("\(sample.key.relativePath): time \(sample.time) is \(sample.time - now) s ahead of the clock; refused, since it would block every later update")
+                outcome.rejected.append(Refusal(
+                    file: sample.origin.file, lineNumber: sample.origin.lineNumber,
+                    reason: "\(sample.key.relativePath): time \(sample.time) is \(sample.time - now) s ahead of the clock; refused, since it would block every later update"))
                 continue
             }
             if bySeries[sample.key] == nil { order.append(sample.key) }
@@ -186,7 +214,7 @@ public final class Store: @unchecked Sendable {
                 outcome.updates += 1
                 series.pendingSamples += "\(sample.time) \(value)\n"
             } catch {
-                outcome.rejected.append("\(series.key.relativePath): \(error.message)")
+                outcome.rejected.append(Refusal(file: sample.origin.file, lineNumber: sample.origin.lineNumber, reason: "\(series.key.relativePath): \(error.message)"))
             }
         }
     }
@@ -261,9 +289,11 @@ public final class Store: @unchecked Sendable {
 
     private func writeSamples(_ series: Series) throws {
         guard !series.pendingSamples.isEmpty else { return }
-        let descriptor = Glibc.open(series.samplesPath, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw StoreError(message: "cannot open \(series.samplesPath): \(String(cString: strerror(errno)))") }
-        defer { close(descriptor) }
+        if series.samplesDescriptor < 0 {
+            series.samplesDescriptor = Glibc.open(series.samplesPath, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+            guard series.samplesDescriptor >= 0 else { throw StoreError(message: "cannot open \(series.samplesPath): \(String(cString: strerror(errno)))") }
+        }
+        let descriptor = series.samplesDescriptor
         let bytes = Array(series.pendingSamples.utf8)
         try Self.write(bytes, to: descriptor, at: series.samplesSize, path: series.samplesPath)
         if options.synchronous { fdatasync(descriptor) }
@@ -291,6 +321,11 @@ public final class Store: @unchecked Sendable {
         }
         try Self.writeAtomically(output, to: series.samplesPath, synchronous: options.synchronous)
         series.samplesSize = output.count
+        // The old file is gone; appends go to the new one.
+        if series.samplesDescriptor >= 0 {
+            close(series.samplesDescriptor)
+            series.samplesDescriptor = -1
+        }
     }
 
     // MARK: The batch record

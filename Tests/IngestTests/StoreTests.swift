@@ -76,7 +76,7 @@ func sample(_ host: String, _ service: String?, _ perfdata: String, at time: Int
         let store = try store("future")
         let now: Int64 = 1_793_577_600
         let outcome = try store.apply(sample("h", "s", "a=1", at: now + 7200) + sample("h", "s", "b=1", at: now + 60), now: now)
-        #expect(outcome.rejected.count == 1 && outcome.rejected[0].contains("ahead of the clock"))
+        #expect(outcome.rejected.count == 1 && outcome.rejected[0].reason.contains("ahead of the clock"))
         #expect(outcome.updates == 1)
     }
 
