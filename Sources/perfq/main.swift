@@ -1,4 +1,5 @@
 import Foundation
+import Ingest
 import Perfdata
 import RoundRobin
 
@@ -8,7 +9,9 @@ let usage = """
     commands:
       parse --perfdata STRING   parse one perfdata string, print its items as JSON
       parse FILE|-              parse a bulk perfdata spool file, one JSON line per record
-      demo [--samples DIR]      run the main job on the shipped samples and summarize it
+      demo [--samples DIR] [--workspace DIR]
+                                run perfqd on the shipped samples into a fresh store
+                                (default workspace: $TMPDIR/perfq-demo) and report it
       rrd COMMAND ...           rrdtool's create, update, fetch, xport, info, dump,
                                 lastupdate, first and last, on our own engine
 
@@ -110,10 +113,16 @@ case "parse":
 
 case "demo":
     var samples: String?
-    if arguments.count == 2 && arguments[0] == "--samples" {
-        samples = arguments[1]
-    } else if !arguments.isEmpty {
-        fail("demo takes only --samples DIR\n\(usage)")
+    var workspace = FileManager.default.temporaryDirectory.appendingPathComponent("perfq-demo").path
+    var index = 0
+    while index < arguments.count {
+        guard index + 1 < arguments.count else { fail("\(arguments[index]) needs a value\n\(usage)") }
+        switch arguments[index] {
+        case "--samples": samples = arguments[index + 1]
+        case "--workspace": workspace = arguments[index + 1]
+        default: fail("demo takes --samples DIR and --workspace DIR\n\(usage)")
+        }
+        index += 2
     }
     guard let directory = samples ?? SampleLocation.find() else {
         fail("no Samples directory found; run from the perfq checkout or pass --samples DIR")
@@ -123,8 +132,7 @@ case "demo":
         fail("\(directory): no such directory")
     }
     do {
-        let summary = try SpoolSummary(directory: URL(fileURLWithPath: directory))
-        print(summary.report)
+        print(try Demo.run(samples: URL(fileURLWithPath: directory), workspace: URL(fileURLWithPath: workspace)))
     } catch {
         fail("\(error)")
     }
@@ -138,5 +146,17 @@ case "rrd":
 
 default:
     fail("unknown command '\(command)'\n\(usage)")
+}
+
+/// Finds the shipped `Samples/` directory: in the working directory, else beside this source tree.
+enum SampleLocation {
+    static func find() -> String? {
+        let candidates = [
+            FileManager.default.currentDirectoryPath + "/Samples",
+            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent("Samples").path,
+        ]
+        return candidates.first { FileManager.default.fileExists(atPath: $0) }
+    }
 }
 finish(0)
