@@ -150,6 +150,9 @@ struct Scenario: CustomStringConvertible {
         if Int.random(in: 0..<15, using: &random) == 0 { return "U" }
         switch type {
         case .gauge, .absolute:
+            if Int.random(in: 0..<60, using: &random) == 0 {
+                return ["nan", "inf", "-inf", "NaNx", "-nan"].randomElement(using: &random)!
+            }
             switch Int.random(in: 0..<6, using: &random) {
             case 0: return String(Int.random(in: -100...1000, using: &random))
             case 1: return String(format: "%.3f", Double.random(in: -10...10, using: &random))
