@@ -5,10 +5,8 @@ enum CounterDifference {
     /// `a - b`, or NaN (librrd's unknown) when either has no digit, their signs differ, or one has
     /// more than 30 digits.
     static func of(_ a: [UInt8], minus b: [UInt8]) -> Double {
-        let aNegative = a.contains(UInt8(ascii: "-"))
-        let bNegative = b.contains(UInt8(ascii: "-"))
-        let aDigits = a.filter { RRDNumber.isDigit($0) }
-        let bDigits = b.filter { RRDNumber.isDigit($0) }
+        let (aNegative, aDigits) = digits(a)
+        let (bNegative, bDigits) = digits(b)
         guard !aDigits.isEmpty, !bDigits.isEmpty, aNegative == bNegative,
               max(aDigits.count, bDigits.count) <= 30
         else { return DoubleBits.unknown }
@@ -33,6 +31,14 @@ enum CounterDifference {
         if !aFirst { value = -value }
         if aNegative { value = -value }
         return value
+    }
+
+    /// What rrd_diff reads of a reading: a `-` before the first digit makes it negative, and the
+    /// number ends at the first byte after that is not a digit (a stored `5.7` reads as 5).
+    private static func digits(_ text: [UInt8]) -> (negative: Bool, digits: [UInt8]) {
+        guard let first = text.firstIndex(where: RRDNumber.isDigit) else { return (false, []) }
+        let negative = text[..<first].contains(UInt8(ascii: "-"))
+        return (negative, Array(text[first...].prefix(while: RRDNumber.isDigit)))
     }
 
     private static func compareMagnitude(_ a: [UInt8], _ b: [UInt8]) -> Int {

@@ -90,7 +90,9 @@ extension RoundRobinFile {
             }
             written += count
         }
-        fchmod(descriptor, 0o644)
+        // A file written over keeps its mode, as with rrdtool: a 0600 file stays private.
+        var existing = stat()
+        fchmod(descriptor, stat(path, &existing) == 0 ? existing.st_mode & 0o7777 : 0o644)
         close(descriptor)
         guard rename(temporary, path) == 0 else {
             let reason = String(cString: strerror(errno))

@@ -30,7 +30,7 @@ extension RoundRobinFile {
             let rowStep = Int64(schema.step * archive.stepsPerRow)
             let calendarEnd = last - last % rowStep
             let calendarStart = calendarEnd - rowStep * Int64(archive.rows)
-            let difference = UInt64(abs(Int64(resolution) - rowStep))
+            let difference = resolution > UInt64(rowStep) ? resolution - UInt64(rowStep) : UInt64(rowStep) - resolution
             if calendarStart <= start {
                 if bestFull == nil || difference < bestFull!.difference {
                     bestFull = (index, difference)
@@ -52,11 +52,18 @@ extension RoundRobinFile {
     /// end moved up to the archive's step (always by at least one step), unknown outside the
     /// archive's span.
     public func fetch(_ function: ConsolidationFunction, start requestedStart: Int64, end requestedEnd: Int64, resolution: UInt64 = 1) throws(RRDError) -> FetchResult {
+        guard abs(requestedStart) < 1 << 50, abs(requestedEnd) < 1 << 50 else {
+            throw RRDError("the time window \(requestedStart)…\(requestedEnd) is out of range")
+        }
         let archiveIndex = try archiveForFetch(function, start: requestedStart, end: requestedEnd, resolution: resolution)
         let archive = schema.archives[archiveIndex]
         let rowStep = Int64(schema.step * archive.stepsPerRow)
         let start = requestedStart - requestedStart % rowStep
         let end = requestedEnd + rowStep - requestedEnd % rowStep
+        // librrd allocates the rows first; a window of more than 2^28 rows fails there.
+        guard end > start, (end - start) / rowStep < 1 << 28 else {
+            throw RRDError("malloc fetch data area")
+        }
         let rowCount = Int((end - start) / rowStep)
         let sources = schema.dataSources.count
         var values = [Double](repeating: DoubleBits.unknown, count: rowCount * sources)

@@ -18,7 +18,7 @@ extension RoundRobinFile {
         for argument in arguments {
             do throws(RRDError) {
                 let (timeText, values) = try split(argument, expecting: positions?.count ?? schema.dataSources.count)
-                let (time, microseconds) = try Self.readingTime(timeText)
+                let (time, microseconds) = try Self.readingTime(timeText, atStyle: atStyle(argument))
                 if skipPastUpdates && !isAfterLastUpdate(time, microseconds) { continue }
                 var ordered = values
                 if let positions {
@@ -54,6 +54,9 @@ extension RoundRobinFile {
     private func templatePositions(_ template: [String]?) throws(RRDError) -> [Int]? {
         guard let template else { return nil }
         var positions: [Int] = []
+        if template.count > schema.dataSources.count {
+            throw RRDError("tmplt contains more DS definitions than RRD")
+        }
         for name in template {
             guard let index = schema.dataSources.firstIndex(where: { $0.name == name }) else {
                 throw RRDError("unknown DS name '\(name)'")
@@ -63,14 +66,21 @@ extension RoundRobinFile {
         return positions
     }
 
-    /// Splits `time:v1:v2…` on its colons, working on the UTF-8 bytes.
+    /// Whether the time ends at an `@` (`1700000010@1:2`, or at-style words) rather than a colon.
+    private func atStyle(_ argument: String) -> Bool {
+        guard let at = argument.firstIndex(of: "@") else { return false }
+        return argument.firstIndex(of: ":").map { at < $0 } ?? true
+    }
+
+    /// Splits `time:v1:v2…` (or `time@v1:v2…`) on its colons, working on the UTF-8 bytes.
     private func split(_ argument: String, expecting count: Int) throws(RRDError) -> (String, [String]) {
         var text = argument
         let result = text.withUTF8 { bytes in Result { () throws(RRDError) -> (String, [String]) in
             func text(_ start: Int, _ end: Int) -> String {
                 String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
             }
-            guard let first = bytes.firstIndex(of: UInt8(ascii: ":")) else {
+            let separator = self.atStyle(argument) ? UInt8(ascii: "@") : UInt8(ascii: ":")
+            guard let first = bytes.firstIndex(of: separator) else {
                 throw RRDError("expected timestamp not found in data source from \(argument)")
             }
             let timeText = text(0, first)
@@ -96,8 +106,16 @@ extension RoundRobinFile {
 
     /// A reading's time: `N` for now, epoch seconds with an optional fraction, or a negative offset
     /// from now.
-    static func readingTime(_ text: String) throws(RRDError) -> (Int64, Int64) {
+    static func readingTime(_ text: String, atStyle: Bool = false) throws(RRDError) -> (Int64, Int64) {
         var now = timeval()
+        if atStyle {
+            // rrdtool's at-style times have whole seconds.
+            do throws(RRDError) {
+                return (try TimeSpecification(parsing: text).resolve(now: TimeSpecification.now()), 0)
+            } catch {
+                throw RRDError("ds time: \(text): \(error.message)")
+            }
+        }
         if text == "N" {
             gettimeofday(&now, nil)
             return (Int64(now.tv_sec), Int64(now.tv_usec))
@@ -112,13 +130,17 @@ extension RoundRobinFile {
             // librrd adds the microseconds with the single-precision constant 1e-6f.
             number = Double(now.tv_sec) + Double(now.tv_usec) * Double(Float(1e-6)) + number
         }
-        let seconds = Int64(number)
-        return (seconds, Int64((number - Double(seconds)) * 1e6))
+        // C's (time_t) conversion of a value out of range gives INT64_MIN on x86_64, which librrd
+        // then refuses as an update before the last one.
+        guard let seconds = Int64(exactly: number.rounded(.towardZero)) else { return (Int64.min, 0) }
+        let fraction = (number - Double(seconds)) * 1e6
+        return (seconds, Int64(exactly: fraction.rounded(.towardZero)) ?? 0)
     }
 
     // MARK: The arithmetic
 
     func apply(time: Int64, microseconds: Int64, values: [String]) throws(RRDError) {
+        try checkSize()
         let last = lastUpdate
         let lastMicroseconds = lastUpdateMicroseconds
         guard isAfterLastUpdate(time, microseconds) else {
@@ -139,7 +161,7 @@ extension RoundRobinFile {
                 let input = pdpInputs[index]
                 if input.isNaN {
                     let offset = layout.unknownSeconds(index)
-                    setU64(UInt64(Double(u64(offset)) + interval.rounded(.down)), offset)
+                    setU64(Self.unsigned(Double(u64(offset)) + interval.rounded(.down)), offset)
                 } else {
                     let offset = layout.pdpValue(index)
                     let value = double(offset)
@@ -177,6 +199,12 @@ extension RoundRobinFile {
         closeSteps(interval: interval, before: before, after: after, elapsed: elapsed, inputs: pdpInputs)
         consolidate(rates: pdpInputs, elapsed: elapsed, openStep: openStep)
         setLastUpdate(time, microseconds)
+    }
+
+    /// A double stored in an unsigned field, as C's conversion does for what fits; nothing a
+    /// valid file produces is out of range, and a corrupt one must not crash us.
+    static func unsigned(_ value: Double) -> UInt64 {
+        value >= 0 && value < 18_446_744_073_709_551_616.0 ? UInt64(value) : 0
     }
 
     private func setLastUpdate(_ time: Int64, _ microseconds: Int64) {
@@ -224,16 +252,17 @@ extension RoundRobinFile {
                     rate = input / interval
                 }
             case .dcounter, .dderive:
+                // librrd reads neither reading while the previous one is unknown.
+                guard !lastReadingIsUnknown(index) else { break }
                 let type = source.type == .dcounter ? "DST_DCOUNTER" : "DST_DDERIVE"
                 let reading = try Self.number(value, type: type)
-                if !lastReadingIsUnknown(index) {
-                    let previous = RRDNumber.parse(lastReading(index)).value
-                    if source.type == .dcounter && ((reading > 0 && previous > reading) || (reading < 0 && reading > previous)) {
-                        input = DoubleBits.unknown
-                    } else {
-                        input = reading - previous
-                        rate = input / interval
-                    }
+                // The previous reading is parsed again each time, and a bad one fails the update.
+                let previous = try Self.number(lastReading(index), type: type)
+                if source.type == .dcounter && ((reading > 0 && previous > reading) || (reading < 0 && reading > previous)) {
+                    input = DoubleBits.unknown
+                } else {
+                    input = reading - previous
+                    rate = input / interval
                 }
             }
         }
@@ -294,10 +323,10 @@ extension RoundRobinFile {
             if interval > Double(sources[index].heartbeat) || Double(step) / 2.0 < Double(unknownSeconds) {
                 rate = DoubleBits.unknown
             } else {
-                rate = value / (Double(elapsed * step - unknownSeconds) - unknownTail)
+                rate = value / (Double(elapsed &* step &- unknownSeconds) - unknownTail)
             }
             if input.isNaN {
-                setU64(UInt64(after.rounded(.down)), unknownOffset)
+                setU64(Self.unsigned(after.rounded(.down)), unknownOffset)
                 setDouble(DoubleBits.unknown, valueOffset)
             } else {
                 setU64(0, unknownOffset)
@@ -332,7 +361,7 @@ extension RoundRobinFile {
                 var unknownPoints = u64(unknownOffset)
                 if rowsToWrite > 0 {
                     if rate.isNaN {
-                        unknownPoints += needed
+                        unknownPoints &+= needed
                         setDouble(DoubleBits.unknown, secondaryOffset)
                     } else {
                         setDouble(rate, secondaryOffset)
@@ -370,7 +399,7 @@ extension RoundRobinFile {
                     }
                     unknownPoints = rate.isNaN ? carried : 0
                 } else if rate.isNaN {
-                    unknownPoints += elapsed
+                    unknownPoints &+= elapsed
                 } else if value.isNaN {
                     value = archive.function == .average ? rate * Double(elapsed) : rate
                 } else {

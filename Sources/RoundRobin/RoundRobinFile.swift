@@ -143,13 +143,17 @@ public final class RoundRobinFile {
         guard bytes.load(fromByteOffset: 16, as: UInt64.self) == FileLayout.floatCookie else {
             throw RRDError("This RRD was created on another architecture")
         }
-        let dataSourceCount = Int(bytes.load(fromByteOffset: 24, as: UInt64.self))
-        let archiveCount = Int(bytes.load(fromByteOffset: 32, as: UInt64.self))
+        let rawSources = bytes.load(fromByteOffset: 24, as: UInt64.self)
+        let rawArchives = bytes.load(fromByteOffset: 32, as: UInt64.self)
         let step = bytes.load(fromByteOffset: 40, as: UInt64.self)
-        let definitionsEnd = FileLayout.statHeadSize + 120 * (dataSourceCount + archiveCount)
-        guard dataSourceCount > 0, archiveCount > 0, dataSourceCount < 100_000, archiveCount < 100_000, definitionsEnd <= size else {
-            throw RRDError("'\(path)' is too small (should be \(definitionsEnd) bytes)")
+        // A corrupt header must give an error, not an overflow or a read past the end.
+        guard rawSources > 0, rawArchives > 0, rawSources < 1 << 20, rawArchives < 1 << 20,
+              FileLayout.statHeadSize + 120 * Int(rawSources + rawArchives) <= size else {
+            throw RRDError("'\(path)' is too small (should be \(FileLayout.statHeadSize + 120 * Int(min(rawSources, 1 << 20) + min(rawArchives, 1 << 20))) bytes)")
         }
+        let dataSourceCount = Int(rawSources)
+        let archiveCount = Int(rawArchives)
+        guard step > 0, step < 1 << 40 else { throw RRDError("'\(path)' has a step of \(step) seconds; the file is damaged") }
         var dataSources: [DataSource] = []
         for index in 0..<dataSourceCount {
             let offset = FileLayout.statHeadSize + 120 * index
@@ -173,12 +177,18 @@ public final class RoundRobinFile {
             }
             let rows = bytes.load(fromByteOffset: offset + 24, as: UInt64.self)
             let stepsPerRow = bytes.load(fromByteOffset: offset + 32, as: UInt64.self)
-            guard rows > 0, stepsPerRow > 0, rows < 1 << 40 else {
-                throw RRDError("'\(path)': archive \(index) has \(rows) rows of \(stepsPerRow) steps")
+            let (rowStep, stepOverflow) = step.multipliedReportingOverflow(by: stepsPerRow)
+            let (span, spanOverflow) = rowStep.multipliedReportingOverflow(by: rows)
+            guard rows > 0, stepsPerRow > 0, rows < 1 << 40, !stepOverflow, !spanOverflow, span < 1 << 50 else {
+                throw RRDError("'\(path)': archive \(index) has \(rows) rows of \(stepsPerRow) steps of \(step) seconds; the file is damaged")
             }
             archives.append(Archive(
                 function: function, xff: bytes.load(fromByteOffset: offset + 40, as: Double.self),
                 stepsPerRow: stepsPerRow, rows: rows))
+        }
+        let cells = archives.reduce(UInt64(0)) { $0 &+ $1.rows } &* UInt64(dataSourceCount)
+        guard cells < UInt64(size) else {
+            throw RRDError("'\(path)' is too small (should be more than \(cells * 8) bytes)")
         }
         let layout = FileLayout(dataSources: dataSourceCount, rowsPerArchive: archives.map(\.rows))
         guard layout.fileSize <= size else {
@@ -187,7 +197,21 @@ public final class RoundRobinFile {
         for index in 0..<archiveCount where bytes.load(fromByteOffset: layout.currentRow(index), as: UInt64.self) >= archives[index].rows {
             throw RRDError("'\(path)': archive \(index) points at row \(bytes.load(fromByteOffset: layout.currentRow(index), as: UInt64.self)) of \(archives[index].rows)")
         }
+        let lastUpdate = bytes.load(fromByteOffset: layout.liveHead, as: Int64.self)
+        let microseconds = bytes.load(fromByteOffset: layout.liveHead + 8, as: Int64.self)
+        guard lastUpdate >= 0, lastUpdate < 1 << 40, (0..<1_000_000).contains(microseconds) else {
+            throw RRDError("'\(path)' was last updated at \(lastUpdate).\(microseconds); the file is damaged")
+        }
         return (Schema(step: step, dataSources: dataSources, archives: archives), version, layout)
+    }
+
+    /// Refuses to touch a file that shrank under us (`cp backup.rrd live.rrd` truncates it in
+    /// place): the mapping would fault past its end.
+    func checkSize() throws(RRDError) {
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, Int(info.st_size) >= layout.fileSize else {
+            throw RRDError("'\(path)' changed size while open; open it again")
+        }
     }
 
     private static func cString(_ pointer: UnsafeRawPointer, limit: Int) -> String {

@@ -42,7 +42,7 @@ public struct Export: Sendable {
             var definition = Definition(name: name, path: parts[0], dataSource: parts[1], function: function)
             parts.removeFirst(3)
             for option in parts {
-                if option.hasPrefix("step="), let step = UInt64(option.dropFirst(5)), step > 0 {
+                if option.hasPrefix("step="), let step = UInt64(option.dropFirst(5)), step > 0, step < 1 << 40 {
                     definition.step = step
                 } else {
                     throw RRDError("perfq rrd xport does not support the DEF option '\(option)'")
@@ -82,6 +82,7 @@ public struct Export: Sendable {
 
     public func table() throws(RRDError) -> Table {
         guard maximumRows >= 10 else { throw RRDError("maxrows below 10 rows") }
+        guard start < end else { throw RRDError("start (\(start)) should be less than end (\(end))") }
         guard !columns.isEmpty else { throw RRDError("no XPORT found, nothing to do") }
         let graphStep = max(step, UInt64(max(0, end - start)) / UInt64(maximumRows))
         var series: [String: Series] = [:]
@@ -103,7 +104,8 @@ public struct Export: Sendable {
             series[definition.name] = column
         }
         let used = columns.map { series[$0.definition]! }
-        let columnStep = used.map(\.step).reduce(1) { leastCommonMultiple($0, $1) }
+        // rrdtool lays the columns on the greatest common divisor of their steps.
+        let columnStep = used.map(\.step).dropFirst().reduce(used[0].step) { greatestCommonDivisor($0, $1) }
         let rowStep = Int64(columnStep)
         let alignedStart = start - start % rowStep
         let alignedEnd = end - end % rowStep + (end % rowStep == 0 ? 0 : rowStep)
@@ -153,11 +155,11 @@ public struct Export: Sendable {
     }
 }
 
-private func leastCommonMultiple(_ a: UInt64, _ b: UInt64) -> UInt64 {
+private func greatestCommonDivisor(_ a: UInt64, _ b: UInt64) -> UInt64 {
     var x = a
     var y = b
     while y != 0 { (x, y) = (y, x % y) }
-    return a / x * b
+    return x
 }
 
 extension Export.Table {
@@ -175,7 +177,7 @@ extension Export.Table {
         for row in 0..<rowCount {
             let cells = (0..<columns).map { column -> String in
                 let value = values[row * columns + column]
-                return value.isNaN || value.isInfinite ? "null" : CFormat.scientific(value)
+                return value.isNaN || value.isInfinite ? "null" : CFormat.portableScientific(value)
             }
             let time = showTime ? "\"\(start + Int64(row + 1) * Int64(step))\"," : ""
             rows.append("    [ \(time)\(cells.joined(separator: ", ")) ]")
@@ -203,7 +205,7 @@ extension Export.Table {
             for column in 0..<columns {
                 let value = values[row * columns + column]
                 let tag = enumerateColumns ? "v\(column)" : "v"
-                out += "<\(tag)>\(value.isNaN ? "NaN" : CFormat.scientific(value))</\(tag)>"
+                out += "<\(tag)>\(value.isNaN ? "NaN" : CFormat.portableScientific(value))</\(tag)>"
             }
             out += "</row>\n"
         }

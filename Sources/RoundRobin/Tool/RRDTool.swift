@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// `rrdtool`'s command line over our engine: the same arguments, the same output, the same error
 /// texts (`ERROR: …` on stderr, exit status 1), so scripts written for rrdtool run unchanged.
 public enum RRDTool {
@@ -19,7 +25,10 @@ public enum RRDTool {
           first FILE [--rraindex N] | last FILE
         """
 
+    /// Runs one command. Like rrdtool, it takes the number format of `fetch` and `info` from the
+    /// locale (LC_ALL, LC_NUMERIC, LANG); `dump` and `xport` are the same everywhere.
     public static func run(_ arguments: [String]) -> Outcome {
+        setlocale(LC_ALL, "")
         do throws(RRDError) {
             return Outcome(output: try execute(arguments), error: nil)
         } catch {
@@ -79,7 +88,7 @@ public enum RRDTool {
         var step: UInt64 = 300
         if let text = options.value("step") {
             do throws(RRDError) {
-                step = try Duration(text).seconds
+                step = try ScaledCount(text).seconds
             } catch {
                 throw RRDError("step size: \(error.message)")
             }
@@ -99,11 +108,11 @@ public enum RRDTool {
     }
 
     private static func update(_ arguments: [String]) throws(RRDError) -> String {
-        let options = try Options(arguments, flags: ["template": "t", "skip-past-updates": "s", "locking": "L"], valued: ["template", "locking"])
+        let options = try Options(arguments, flags: ["template": "t", "skip-past-updates": "s"], valued: ["template"])
         let path = try options.file()
         let readings = Array(options.positional.dropFirst())
         guard !readings.isEmpty else { throw RRDError("Not enough arguments") }
-        let template = options.value("template").map { $0.split(separator: ":").map(String.init) }
+        let template = options.value("template").map { $0.split(separator: ":", omittingEmptySubsequences: false).map(String.init) }
         let file = try RoundRobinFile(path: path, writable: true)
         try file.update(readings, template: template, skipPastUpdates: options.has("skip-past-updates"))
         return ""
@@ -118,11 +127,17 @@ public enum RRDTool {
         let function = try consolidationFunction(options.positional[1])
         var resolution: UInt64 = 1
         if let text = options.value("resolution") {
-            resolution = try Duration(text).seconds
+            // Any resolution is a request, the nearest archive the answer; huge ones included.
+            do throws(RRDError) {
+                resolution = try ScaledCount(text).seconds
+            } catch {
+                guard let digits = UInt64(text.prefix { $0.isNumber }), digits > 0 else { throw RRDError("resolution: \(error.message)") }
+                resolution = digits
+            }
         }
         var (start, end) = try window(options, defaultStart: "end-24h")
         guard start >= 315_360_000 else { throw RRDError("the first entry to fetch should be after 1980") }
-        guard start < end else { throw RRDError("start (\(start)) should be less than end (\(end))") }
+        guard start <= end else { throw RRDError("start (\(start)) should be less than end (\(end))") }
         if options.has("align-start") {
             let shift = start % Int64(resolution)
             start -= shift
@@ -145,7 +160,8 @@ public enum RRDTool {
             export.maximumRows = count
         }
         if let step = options.value("step") {
-            export.step = try Duration(step).seconds
+            // rrdtool reads it with atol: leading digits, no suffix.
+            export.step = min(UInt64(step.prefix { $0.isNumber }) ?? 0, 1 << 40)
         }
         for item in options.positional {
             try export.add(item)
@@ -184,6 +200,10 @@ struct Options {
         while index < arguments.count {
             let argument = arguments[index]
             index += 1
+            if argument == "--" {
+                positional += arguments[index...]
+                break
+            }
             var name: String?
             var inline: String?
             if argument.hasPrefix("--") && argument.count > 2 {

@@ -55,7 +55,7 @@ extension RoundRobinFile {
 
     /// `rrdtool dump`: the XML with times in local time, as the `TZ` environment sets it.
     public func dumpText(header: DumpHeader = .dtd) -> String {
-        func value(_ number: Double) -> String { number.isNaN ? "NaN" : CFormat.scientific(number) }
+        func value(_ number: Double) -> String { number.isNaN ? "NaN" : CFormat.portableScientific(number) }
         var out = ""
         switch header {
         case .dtd:
@@ -125,7 +125,7 @@ extension RoundRobinFile {
     /// `rrdtool lastupdate`.
     public func lastUpdateText() -> String {
         var out = schema.dataSources.map { " \($0.name)" }.joined() + "\n\n"
-        out += "\(lastUpdate):" + schema.dataSources.indices.map { " \(lastReading($0))" }.joined() + "\n"
+        out += CFormat.format("%10lu:", Int(lastUpdate)) + schema.dataSources.indices.map { " \(lastReading($0))" }.joined() + "\n"
         return out
     }
 

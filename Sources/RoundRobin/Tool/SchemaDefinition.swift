@@ -44,14 +44,16 @@ public enum SchemaDefinition {
         }
         let heartbeat: UInt64
         do throws(RRDError) {
-            heartbeat = try Duration(heartbeatText).seconds
+            heartbeat = try ScaledCount(heartbeatText).seconds
         } catch {
             throw RRDError("failed to parse data source \(arguments): \(error.message)")
         }
         guard fields.count >= 3 else {
             throw RRDError("failed to parse data source \(arguments): failed to extract min:max")
         }
-        func bound(_ text: String) throws(RRDError) -> Double {
+        func bound(_ field: String) throws(RRDError) -> Double {
+            // rrdtool reads each bound with sscanf's %18[^:]: a longer one is cut to 18 characters.
+            let text = String(field.prefix(18))
             if text == "U" { return DoubleBits.unknown }
             switch RRDNumber.value(text) {
             case .success(let value): return value
@@ -78,6 +80,7 @@ public enum SchemaDefinition {
         guard parts.count >= 4 else {
             throw RRDError("Expected at least 4 arguments for RRA but got \(parts.count)")
         }
+        guard parts.count == 4 else { throw RRDError("Unexpected extra argument for consolidation function \(functionName)") }
         let xff: Double
         switch RRDNumber.value(parts[1]) {
         case .success(let value) where value >= 0 && value < 1: xff = value
@@ -85,13 +88,13 @@ public enum SchemaDefinition {
         }
         let stepsPerRow: UInt64
         do throws(RRDError) {
-            stepsPerRow = try Duration(parts[2]).scaled(by: step)
+            stepsPerRow = try ScaledCount(parts[2]).scaled(by: step)
         } catch {
             throw RRDError("Invalid step \(parts[2]): \(error.message)")
         }
         let rows: UInt64
         do throws(RRDError) {
-            rows = try Duration(parts[3]).scaled(by: step * stepsPerRow)
+            rows = try ScaledCount(parts[3]).scaled(by: step * stepsPerRow)
         } catch {
             throw RRDError("Invalid row count \(parts[3]): \(error.message)")
         }
@@ -99,9 +102,9 @@ public enum SchemaDefinition {
     }
 }
 
-/// A count or a duration with rrdtool's suffixes: s, m (minutes), h, d, w, M (31 days), y (366
+/// A count, or a duration with rrdtool's suffixes: s, m (minutes), h, d, w, M (31 days), y (366
 /// days). A plain number is a count; a suffixed one is seconds, to be divided by a unit.
-struct Duration {
+struct ScaledCount {
     var value: UInt64
     var isSeconds: Bool
 
@@ -118,7 +121,11 @@ struct Duration {
         guard let multiplier = multipliers[suffix] else {
             throw RRDError("value must be (suffixed) positive number")
         }
-        value = number * multiplier
+        let (product, overflow) = number.multipliedReportingOverflow(by: multiplier)
+        // Past 2^40 seconds (35,000 years) no file or window makes sense, and products of such
+        // numbers would overflow.
+        guard !overflow, product <= 1 << 40 else { throw RRDError("value is too large") }
+        value = product
         isSeconds = !suffix.isEmpty
     }
 
