@@ -10,6 +10,8 @@ public final class Daemon: @unchecked Sendable {
     private var configuration: IngestConfiguration
     private let configurationPath: String?
     private let once: Bool
+    /// What the command line said; it wins over the configuration file, also after SIGHUP.
+    private let overrides: @Sendable (inout IngestConfiguration) -> Void
     public let logger: Logger
     private let stopRequested = Atomic<Bool>(false)
     private let reloadRequested = Atomic<Bool>(false)
@@ -17,10 +19,14 @@ public final class Daemon: @unchecked Sendable {
     /// Spool files stored in one batch when a backlog is waiting.
     static let filesPerBatch = 64
 
-    public init(configuration: IngestConfiguration, configurationPath: String?, once: Bool) {
+    public init(configuration: IngestConfiguration, configurationPath: String?, once: Bool,
+                overrides: @escaping @Sendable (inout IngestConfiguration) -> Void = { _ in }) {
+        var configuration = configuration
+        overrides(&configuration)
         self.configuration = configuration
         self.configurationPath = configurationPath
         self.once = once
+        self.overrides = overrides
         logger = Logger(level: configuration.logLevel, destination: configuration.logDestination)
     }
 
@@ -35,6 +41,16 @@ public final class Daemon: @unchecked Sendable {
         let store: Store
         do {
             try spool.prepare()
+        } catch {
+            logger.error("cannot start: \(error)")
+            return 1
+        }
+        guard let spoolLock = spool.lockExclusively() else {
+            logger.error("cannot start: another perfqd is taking files from \(spoolPath)")
+            return 1
+        }
+        defer { close(spoolLock) }
+        do {
             store = try Store(root: URL(fileURLWithPath: storePath), options: configuration.store)
         } catch {
             logger.error("cannot start: \(error)")
@@ -50,13 +66,6 @@ public final class Daemon: @unchecked Sendable {
         let processor = SpoolProcessor(spool: spool, store: store, logger: logger)
         logger.info("perfqd \(getpid()) watching \(spoolPath), storing into \(storePath)")
 
-        // Files claimed before a crash come first: their updates may be partly applied, and the
-        // store has rolled back to before them.
-        let interrupted = spool.claimedFiles()
-        if !interrupted.isEmpty {
-            logger.info("taking up again after an interruption: \(interrupted.joined(separator: ", "))")
-            processor.process(interrupted)
-        }
         var watcher: SpoolWatcher?
         if !once {
             do {
@@ -66,8 +75,23 @@ public final class Daemon: @unchecked Sendable {
             }
         }
         var announced: Set<String> = []
+        var retryDelay = 1.0
         while !stopRequested.load(ordering: .relaxed) {
             if reloadRequested.exchange(false, ordering: .relaxed) { reload(store: store) }
+            // Files already claimed come first: left by a crash (the store rolled their batch
+            // back) or by a store failure; their samples are older than anything still waiting.
+            let claimed = spool.claimedFiles()
+            if !claimed.isEmpty {
+                logger.info("taking up claimed files again: \(claimed.joined(separator: ", "))")
+                if !processor.process(claimed) {
+                    if once { return 1 }
+                    logger.error("trying again in \(Int(retryDelay)) s")
+                    sleepUnlessStopped(retryDelay)
+                    retryDelay = min(retryDelay * 2, 60)
+                    continue
+                }
+                retryDelay = 1
+            }
             let ready = spool.readyFiles(announced: announced, minimumAge: once ? 0 : configuration.minimumFileAge)
             announced.subtract(ready)
             // A backlog is taken in groups that share one store batch (and its fsyncs).
@@ -76,11 +100,19 @@ public final class Daemon: @unchecked Sendable {
                 waitForLoad()
                 let group = ready[start..<min(start + Self.filesPerBatch, ready.endIndex)]
                 start = group.endIndex
-                processor.process(group.filter { spool.claim($0) })  // another process may have taken one
+                // Another process may take a file first; a failed batch waits in the work directory.
+                if !processor.process(group.filter { spool.claim($0) }) { break }
+            }
+            if !spool.claimedFiles().isEmpty {
+                if once { return 1 }
+                continue
             }
             if once { break }
-            // Wait in slices so that a signal is noticed quickly.
-            let deadline = Date().addingTimeInterval(configuration.sleepTime)
+            processor.flushCounters()
+            // Wait in slices so that a signal is noticed quickly; a file that was too young to
+            // take is taken as soon as it is old enough.
+            let wait = spool.hasWaitingFiles() ? min(configuration.sleepTime, configuration.minimumFileAge + 0.2) : configuration.sleepTime
+            let deadline = Date().addingTimeInterval(wait)
             while !stopRequested.load(ordering: .relaxed) && !reloadRequested.load(ordering: .relaxed) && Date() < deadline {
                 if let watcher {
                     watcher.wait(timeout: 0.25)
@@ -97,6 +129,13 @@ public final class Daemon: @unchecked Sendable {
         processor.flushCounters()
         logger.info("perfqd stopping: \(processor.counters.summary)")
         return 0
+    }
+
+    private func sleepUnlessStopped(_ seconds: Double) {
+        let deadline = Date().addingTimeInterval(seconds)
+        while !stopRequested.load(ordering: .relaxed) && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.25)
+        }
     }
 
     private func installSignalHandlers() {
@@ -123,6 +162,7 @@ public final class Daemon: @unchecked Sendable {
         }
         do {
             var fresh = try IngestConfiguration.read(configurationPath)
+            overrides(&fresh)
             fresh.spoolDirectory = configuration.spoolDirectory
             fresh.storeDirectory = configuration.storeDirectory
             for warning in fresh.warnings { logger.error("configuration: \(warning)") }

@@ -27,7 +27,7 @@ public struct SpoolDirectory: Sendable {
         guard !name.contains("-PID-"), !name.hasSuffix(".tmp") else { return false }
         for prefix in ["host-perfdata.", "service-perfdata.", "perfdata."] where name.hasPrefix(prefix) {
             let rest = name.dropFirst(prefix.count)
-            return !rest.isEmpty && rest.allSatisfy(\.isNumber)
+            return !rest.isEmpty && rest.allSatisfy { $0.isASCII && $0.isNumber }
         }
         return false
     }
@@ -45,7 +45,7 @@ public struct SpoolDirectory: Sendable {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return [] }
         let now = Date()
         return names.filter { name in
-            guard Self.isSpoolFile(name) else { return false }
+            guard Self.isSpoolFile(name), Self.isRegularFile(path + "/" + name) else { return false }
             if announced.contains(name) || minimumAge <= 0 { return true }
             guard let attributes = try? FileManager.default.attributesOfItem(atPath: path + "/" + name),
                   let modified = attributes[.modificationDate] as? Date else { return false }
@@ -53,9 +53,32 @@ public struct SpoolDirectory: Sendable {
         }.sorted(by: Self.order)
     }
 
-    /// Files claimed before a crash, to be processed first, in order.
+    /// Whether a spool file is there that is not yet old enough to be taken.
+    public func hasWaitingFiles() -> Bool {
+        ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).contains(where: Self.isSpoolFile)
+    }
+
+    /// Files claimed before a crash (or a store failure), to be processed first, in order.
     public func claimedFiles() -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: workPath)) ?? []).filter(Self.isSpoolFile).sorted(by: Self.order)
+    }
+
+    /// Not a symbolic link, a directory or a device: only plain files are taken.
+    static func isRegularFile(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+    }
+
+    /// Takes the spool for this process alone; nil when another perfqd has it. A second daemon
+    /// would take up the first one's claimed files as if it had crashed.
+    public func lockExclusively() -> Int32? {
+        let descriptor = open(workPath + "/.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { return nil }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(descriptor)
+            return nil
+        }
+        return descriptor
     }
 
     /// Takes a file by renaming it into the work directory: whoever renames first has it.

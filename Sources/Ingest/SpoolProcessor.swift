@@ -27,43 +27,54 @@ public final class SpoolProcessor: @unchecked Sendable {
     /// One parsed spool file.
     private struct Parsed {
         var name: String
+        var lines: [Data.SubSequence] = []
         var samples: [StoreSample] = []
         var quarantine: [String] = []
         var records = 0
         var items = 0
+
+        /// Line `number` (1-based) as written, for the quarantine file.
+        func original(_ number: Int) -> String {
+            number >= 1 && number <= lines.count ? RawText(bytes: Array(lines[number - 1])).text : ""
+        }
     }
 
     /// Processes one file already claimed into the work directory.
-    public func process(_ name: String, now: Int64 = Int64(Date().timeIntervalSince1970)) {
+    @discardableResult
+    public func process(_ name: String, now: Int64 = Int64(Date().timeIntervalSince1970)) -> Bool {
         process([name], now: now)
     }
 
     /// Processes files already claimed into the work directory, in order, as one store batch.
-    public func process(_ names: [String], now: Int64 = Int64(Date().timeIntervalSince1970)) {
+    /// Returns false when the store failed: the batch was rolled back and the files stay claimed,
+    /// to be tried again (a full disk, a reader holding a lock); nothing goes to `failed/` for it.
+    @discardableResult
+    public func process(_ names: [String], now: Int64 = Int64(Date().timeIntervalSince1970)) -> Bool {
         var files: [Parsed] = []
         for name in names {
             if let parsed = parse(name) { files.append(parsed) }
         }
-        guard !files.isEmpty else { return }
+        guard !files.isEmpty else { return true }
         let outcome: BatchOutcome
         do {
             outcome = try store.apply(files.flatMap(\.samples), now: now)
         } catch {
-            logger.error("the store failed: \(error); \(files.map(\.name).joined(separator: ", ")) go to \(spool.failedPath), to be moved back into the spool once that is mended")
+            logger.error("the store failed, nothing of \(files.map(\.name).joined(separator: ", ")) is stored; they stay in \(spool.workPath) and are tried again: \(error)")
             store.rollBack()
-            for file in files { fail(file.name, because: "the store failed: \(error)") }
-            return
+            return false
         }
         var refusals: [String: [String]] = [:]
         for refusal in outcome.rejected {
-            refusals[refusal.file, default: []].append("\(refusal.file):\(refusal.lineNumber): \(refusal.reason)")
+            let original = files.first { $0.name == refusal.file }?.original(refusal.lineNumber) ?? ""
+            refusals[refusal.file, default: []].append("\(refusal.file):\(refusal.lineNumber): \(refusal.reason)\n\t\(original)")
+            logger.error("refused \(refusal.file):\(refusal.lineNumber): \(refusal.reason)")
         }
         for file in files {
             let quarantine = file.quarantine + (refusals[file.name] ?? [])
             if !quarantine.isEmpty {
                 let text = quarantine.joined(separator: "\n") + "\n"
                 do {
-                    try Store.writeAtomically(Data(text.utf8), to: spool.quarantinePath + "/" + file.name, synchronous: store.options.synchronous)
+                    try Store.writeAtomically(Data(text.utf8), to: Self.unused(spool.quarantinePath + "/" + file.name), synchronous: store.options.synchronous)
                 } catch {
                     logger.error("\(file.name): cannot write its quarantine file: \(error)")
                 }
@@ -83,29 +94,43 @@ public final class SpoolProcessor: @unchecked Sendable {
         counters.createdSeries += outcome.createdSeries
         logger.info("\(files.count == 1 ? files[0].name : "\(files.count) files up to \(files.last!.name)"): \(files.reduce(0) { $0 + $1.records }) records, \(outcome.updates) updates, \(outcome.skipped) not newer, \(outcome.rejected.count) refused")
         writeCounters()
+        return true
+    }
+
+    /// `path`, or `path.1`, `path.2`… when a file of that name is already there: a spool file
+    /// name can come again (two rotations in one second), and its notes must not overwrite.
+    static func unused(_ path: String) -> String {
+        var candidate = path
+        var number = 0
+        while access(candidate, F_OK) == 0 {
+            number += 1
+            candidate = "\(path).\(number)"
+        }
+        return candidate
     }
 
     private func parse(_ name: String) -> Parsed? {
         let path = spool.workPath + "/" + name
-        guard let data = FileManager.default.contents(atPath: path) else {
-            fail(name, because: "cannot read the file")
+        guard let data = Self.read(path) else {
+            fail(name, because: "cannot read the file: \(String(cString: strerror(errno)))")
             return nil
         }
         var parsed = Parsed(name: name)
-        let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
-        func original(_ lineNumber: Int) -> String {
-            lineNumber <= lines.count ? RawText(bytes: Array(lines[lineNumber - 1])).text : ""
-        }
+        parsed.lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        var quarantine: [String] = []
+        func original(_ lineNumber: Int) -> String { parsed.original(lineNumber) }
         [UInt8](data).withUnsafeBufferPointer { contents in
             SpoolParser.parse(contents) { result in
                 switch result {
                 case .failure(let error):
-                    parsed.quarantine.append("\(name):\(error.lineNumber): \(error.reason)\n\t\(original(error.lineNumber))")
+                    quarantine.append("\(name):\(error.lineNumber): \(error.reason)\n\t\(original(error.lineNumber))")
                 case .success(let record):
                     parsed.records += 1
                     parsed.items += record.parsed.items.count
-                    for warning in record.parsed.warnings where warning.effect.rejectsInput {
-                        parsed.quarantine.append("\(name):\(record.lineNumber): perfdata \(warning)\n\t\(original(record.lineNumber))")
+                    // One entry a line, its reasons together, the line once.
+                    let reasons = record.parsed.warnings.filter(\.effect.rejectsInput).map { "perfdata \($0)" }
+                    if !reasons.isEmpty {
+                        quarantine.append("\(name):\(record.lineNumber): \(reasons.joined(separator: "; "))\n\t\(original(record.lineNumber))")
                     }
                     for item in record.parsed.items {
                         let key = SeriesKey(host: record.host, service: record.kind == .service ? record.service : nil, label: item.label)
@@ -116,19 +141,29 @@ public final class SpoolProcessor: @unchecked Sendable {
                 }
             }
         }
-        if parsed.records == 0 && !parsed.quarantine.isEmpty {
-            fail(name, because: "no line of it is a perfdata record:\n" + parsed.quarantine.prefix(5).joined(separator: "\n"))
+        parsed.quarantine = quarantine
+        if parsed.records == 0 && !quarantine.isEmpty {
+            fail(name, because: "no line of it is a perfdata record:\n" + quarantine.prefix(5).joined(separator: "\n"))
             return nil
         }
         return parsed
     }
 
+    /// A spool file's bytes; a symbolic link is not followed (the daemon may run as root, and
+    /// the spool is writable by the monitoring user).
+    static func read(_ path: String) -> Data? {
+        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        return try? FileHandle(fileDescriptor: descriptor, closeOnDealloc: false).readToEnd() ?? Data()
+    }
+
     /// Moves a file that could not be used at all to `failed/`, with a note of why beside it.
     private func fail(_ name: String, because reason: String) {
         counters.failedFiles += 1
-        let note = spool.failedPath + "/" + name + ".reason"
-        try? Store.writeAtomically(Data((reason + "\n").utf8), to: note, synchronous: store.options.synchronous)
-        if rename(spool.workPath + "/" + name, spool.failedPath + "/" + name) != 0 {
+        let target = Self.unused(spool.failedPath + "/" + name)
+        try? Store.writeAtomically(Data((reason + "\n").utf8), to: target + ".reason", synchronous: store.options.synchronous)
+        if rename(spool.workPath + "/" + name, target) != 0 {
             logger.error("\(name): cannot move it to \(spool.failedPath): \(String(cString: strerror(errno)))")
         }
         logger.error("\(name): moved to \(spool.failedPath): \(reason.split(separator: "\n").first ?? "")")

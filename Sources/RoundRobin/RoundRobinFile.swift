@@ -38,8 +38,11 @@ public final class RoundRobinFile {
         var maximum: Double
     }
 
-    /// Opens an existing file; `writable` for updates.
-    public init(path: String, writable: Bool = false) throws(RRDError) {
+    /// Opens an existing file; `writable` for updates. With `lockedWhileOpen` (what rrdtool does
+    /// for one command) the file is locked until released; a daemon that keeps files open passes
+    /// false and locks each file around each batch (`lock(timeout:)`), so that rrdtool and other
+    /// readers can use the files in between.
+    public init(path: String, writable: Bool = false, lockedWhileOpen: Bool = true) throws(RRDError) {
         self.path = path
         self.isWritable = writable
         let descriptor = open(path, writable ? O_RDWR | O_CLOEXEC : O_RDONLY | O_CLOEXEC)
@@ -57,7 +60,7 @@ public final class RoundRobinFile {
             close(descriptor)
             throw RRDError("reached EOF while loading header rrd->stat_head")
         }
-        guard Self.lock(descriptor, writable: writable) else {
+        guard !lockedWhileOpen || Self.lock(descriptor, type: writable ? F_WRLCK : F_RDLCK) else {
             close(descriptor)
             throw RRDError("could not lock RRD")
         }
@@ -120,9 +123,26 @@ public final class RoundRobinFile {
         mapping.storeBytes(of: value, toByteOffset: layout.cell(archive: archive, row: row, dataSource: dataSource), as: Double.self)
     }
 
-    private static func lock(_ descriptor: Int32, writable: Bool) -> Bool {
+    /// Takes librrd's lock on the whole file (a write lock when writable), waiting up to
+    /// `timeout` seconds for readers that hold it.
+    public func lock(timeout: Double) throws(RRDError) {
+        let deadline = timeout > 0 ? Double(time(nil)) + timeout : 0
+        while !Self.lock(descriptor, type: isWritable ? F_WRLCK : F_RDLCK) {
+            guard errno == EAGAIN || errno == EACCES, Double(time(nil)) < deadline else {
+                throw RRDError("could not lock RRD '\(path)'")
+            }
+            usleep(10_000)
+        }
+    }
+
+    /// Releases the lock `lock(timeout:)` took.
+    public func unlock() {
+        _ = Self.lock(descriptor, type: F_UNLCK)
+    }
+
+    private static func lock(_ descriptor: Int32, type: Int32) -> Bool {
         var request = flock()
-        request.l_type = Int16(writable ? F_WRLCK : F_RDLCK)
+        request.l_type = Int16(type)
         request.l_whence = Int16(SEEK_SET)
         request.l_start = 0
         request.l_len = 0

@@ -97,12 +97,10 @@ public final class Store: @unchecked Sendable {
         let basePath: String
         var samplesSize: Int
         var pendingSamples = ""
-        /// The sample journal, open for appending once the series has been written.
-        var samplesDescriptor: Int32 = -1
-
-        deinit {
-            if samplesDescriptor >= 0 { close(samplesDescriptor) }
-        }
+        /// Time of the oldest sample in the journal, nil when empty.
+        var oldestSample: Int64?
+        /// Samples not later than this are no longer journaled (see `pruneSamples`).
+        var journalCutoff = Int64.min
 
         init(key: SeriesKey, file: RoundRobinFile, metadata: SeriesMetadata, written: SeriesMetadata?, basePath: String, samplesSize: Int) {
             self.key = key
@@ -124,7 +122,37 @@ public final class Store: @unchecked Sendable {
         self.options = options
         batchPath = root.appendingPathComponent(".batch").path
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        // One writer a store: a second would roll back the first one's batch as interrupted.
+        let lockPath = root.appendingPathComponent(".lock").path
+        lockDescriptor = Glibc.open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard lockDescriptor >= 0 else {
+            throw StoreError(message: "cannot open \(lockPath): \(String(cString: strerror(errno)))")
+        }
+        guard flock(lockDescriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(lockDescriptor)
+            throw StoreError(message: "another process is writing the store \(root.path) (it holds \(lockPath))")
+        }
+        self.options.openFileLimit = min(options.openFileLimit, Self.raiseOpenFileLimit() / 2)
         try recover()
+    }
+
+    deinit {
+        close(lockDescriptor)
+    }
+
+    private let lockDescriptor: Int32
+
+    /// Raises the soft limit on open files to the hard one and returns it: held-open series
+    /// need one descriptor each.
+    static func raiseOpenFileLimit() -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1024 }
+        if limit.rlim_cur < limit.rlim_max {
+            limit.rlim_cur = limit.rlim_max
+            _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+            _ = getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        }
+        return Int(min(limit.rlim_cur, 1 << 20))
     }
 
     /// The number of files held open.
@@ -144,6 +172,14 @@ public final class Store: @unchecked Sendable {
         var order: [SeriesKey] = []
         var bySeries: [SeriesKey: [StoreSample]] = [:]
         for sample in samples {
+            // Before 1980, as rrdtool's create says, is no time a check ran: a plugin or a clock
+            // gone wrong (`TIMET::0`).
+            if sample.time < 315_360_000 {
+                outcome.rejected.append(Refusal(
+                    file: sample.origin.file, lineNumber: sample.origin.lineNumber,
+                    reason: "\(sample.key.relativePath): time \(sample.time) is before 1980; refused"))
+                continue
+            }
             if sample.time > now + options.futureTolerance {
                 outcome.rejected.append(Refusal(
                     file: sample.origin.file, lineNumber: sample.origin.lineNumber,
@@ -157,13 +193,24 @@ public final class Store: @unchecked Sendable {
         if open.count + order.count > options.openFileLimit { open.removeAll() }
 
         var series: [Series] = []
+        var locked: [Series] = []
+        // Files are locked only while a batch changes them; rrdtool and readers use them between.
+        defer { for opened in locked { opened.file.unlock() } }
         for key in order {
             let (opened, created) = try openSeries(key, first: bySeries[key]![0])
             if created { outcome.createdSeries += 1 }
-            try pruneSamples(opened)
+            do {
+                try opened.file.lock(timeout: 10)
+            } catch {
+                throw StoreError(message: error.message + " (a reader held it for more than 10 s)")
+            }
+            locked.append(opened)
+            let newest = max(opened.file.lastUpdate, bySeries[key]!.map(\.time).max()!)
+            opened.journalCutoff = try pruneSamples(opened, newest: newest)
             series.append(opened)
         }
         try writeBatchRecord(series)
+        if options.synchronous { try Self.synchronizeDirectory(root.path) }
 
         // Each series is one worker's, its samples applied in order.
         let work = series.map { ($0, bySeries[$0.key]!) }
@@ -212,7 +259,10 @@ public final class Store: @unchecked Sendable {
             do {
                 try series.file.update(time: sample.time, values: [value])
                 outcome.updates += 1
-                series.pendingSamples += "\(sample.time) \(value)\n"
+                if sample.time > series.journalCutoff {
+                    series.pendingSamples += "\(sample.time) \(value)\n"
+                    if series.oldestSample == nil { series.oldestSample = sample.time }
+                }
             } catch {
                 outcome.rejected.append(Refusal(file: sample.origin.file, lineNumber: sample.origin.lineNumber, reason: "\(series.key.relativePath): \(error.message)"))
             }
@@ -263,7 +313,7 @@ public final class Store: @unchecked Sendable {
         }
         let file: RoundRobinFile
         do {
-            file = try RoundRobinFile(path: rrdPath, writable: true)
+            file = try RoundRobinFile(path: rrdPath, writable: true, lockedWhileOpen: false)
         } catch {
             throw StoreError(message: error.message)
         }
@@ -275,6 +325,7 @@ public final class Store: @unchecked Sendable {
         var info = stat()
         let samplesSize = stat(basePath + ".samples", &info) == 0 ? Int(info.st_size) : 0
         let series = Series(key: key, file: file, metadata: metadata, written: written, basePath: basePath, samplesSize: samplesSize)
+        series.oldestSample = Self.firstSampleTime(basePath + ".samples")
         if created { try writeMetadata(series) }
         open[key] = series
         return (series, created)
@@ -289,43 +340,52 @@ public final class Store: @unchecked Sendable {
 
     private func writeSamples(_ series: Series) throws {
         guard !series.pendingSamples.isEmpty else { return }
-        if series.samplesDescriptor < 0 {
-            series.samplesDescriptor = Glibc.open(series.samplesPath, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
-            guard series.samplesDescriptor >= 0 else { throw StoreError(message: "cannot open \(series.samplesPath): \(String(cString: strerror(errno)))") }
-        }
-        let descriptor = series.samplesDescriptor
+        // Opened for each batch: a daemon holding thousands of series must not hold their
+        // journals open too.
+        let descriptor = Glibc.open(series.samplesPath, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw StoreError(message: "cannot open \(series.samplesPath): \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
         let bytes = Array(series.pendingSamples.utf8)
         try Self.write(bytes, to: descriptor, at: series.samplesSize, path: series.samplesPath)
-        if options.synchronous { fdatasync(descriptor) }
+        if options.synchronous { try Self.synchronize(descriptor, path: series.samplesPath) }
         series.samplesSize += bytes.count
         series.pendingSamples = ""
     }
 
-    /// Keeps the sample journal to its window: once it holds more than twice the window, the
-    /// samples older than one window before the newest are dropped (the file is rewritten whole,
-    /// atomically, before the batch record is taken).
-    private func pruneSamples(_ series: Series) throws {
-        let window = options.sampleWindow ?? Int64(series.file.schema.step * series.file.schema.archives.map(\.rows).min()!)
-        // 24 bytes a sample is a generous estimate; below twice the window's worth, nothing to do.
-        let threshold = max(65_536, Int(window / Int64(series.file.schema.step)) * 24 * 2)
-        guard series.samplesSize > threshold, let data = FileManager.default.contents(atPath: series.samplesPath) else { return }
-        let lines = data.split(separator: UInt8(ascii: "\n"))
-        guard let newest = lines.last.flatMap({ Int64(String(decoding: $0.prefix { $0 != UInt8(ascii: " ") }, as: UTF8.self)) }) else { return }
-        let kept = lines.filter { line in
-            (Int64(String(decoding: line.prefix { $0 != UInt8(ascii: " ") }, as: UTF8.self)) ?? newest) > newest - window
-        }
+    /// The journal keeps the samples newer than a cutoff that moves a whole window at a time:
+    /// after every batch it holds exactly the samples later than `cutoff(newest)`, whatever
+    /// batches the samples came in, so a replay after a crash gives the same file. The file is
+    /// rewritten (atomically, before the batch record is taken) about once a window.
+    private func pruneSamples(_ series: Series, newest: Int64) throws -> Int64 {
+        let window = max(1, options.sampleWindow ?? Int64(series.file.schema.step * series.file.schema.archives.map(\.rows).min()!))
+        let cutoff = (newest / window - 1) * window
+        guard let oldest = series.oldestSample, oldest <= cutoff,
+              let data = FileManager.default.contents(atPath: series.samplesPath) else { return cutoff }
         var output = Data()
-        for line in kept {
+        var kept: Int64?
+        for line in data.split(separator: UInt8(ascii: "\n")) {
+            guard let time = Self.sampleTime(line), time > cutoff else { continue }
+            kept = kept ?? time
             output.append(contentsOf: line)
             output.append(UInt8(ascii: "\n"))
         }
         try Self.writeAtomically(output, to: series.samplesPath, synchronous: options.synchronous)
         series.samplesSize = output.count
-        // The old file is gone; appends go to the new one.
-        if series.samplesDescriptor >= 0 {
-            close(series.samplesDescriptor)
-            series.samplesDescriptor = -1
-        }
+        series.oldestSample = kept
+        return cutoff
+    }
+
+    static func firstSampleTime(_ path: String) -> Int64? {
+        let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var buffer = [UInt8](repeating: 0, count: 64)
+        let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress!, $0.count) }
+        return count > 0 ? sampleTime(buffer.prefix(count)) : nil
+    }
+
+    static func sampleTime(_ line: some Collection<UInt8>) -> Int64? {
+        Int64(String(decoding: line.prefix { $0 != UInt8(ascii: " ") }, as: UTF8.self))
     }
 
     // MARK: The batch record
@@ -411,14 +471,20 @@ public final class Store: @unchecked Sendable {
         guard descriptor >= 0 else { throw StoreError(message: "cannot write \(temporary): \(String(cString: strerror(errno)))") }
         do {
             try write([UInt8](data), to: descriptor, at: 0, path: temporary)
+            if synchronous { try synchronize(descriptor, path: temporary) }
         } catch {
             close(descriptor)
             throw error
         }
-        if synchronous { fdatasync(descriptor) }
         close(descriptor)
         guard rename(temporary, path) == 0 else {
             throw StoreError(message: "cannot rename \(temporary): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    static func synchronize(_ descriptor: Int32, path: String) throws {
+        guard fdatasync(descriptor) == 0 else {
+            throw StoreError(message: "cannot write \(path) to disk: \(String(cString: strerror(errno)))")
         }
     }
 

@@ -33,6 +33,8 @@ if let configurationPath {
     }
 }
 var once = false
+/// The command line's settings, applied over the configuration file now and after SIGHUP.
+var settings: [@Sendable (inout IngestConfiguration) -> Void] = []
 var index = 0
 while index < arguments.count {
     let argument = arguments[index]
@@ -42,17 +44,22 @@ while index < arguments.count {
         return arguments[index]
     }
     switch argument {
-    case "--spool": configuration.spoolDirectory = value()
-    case "--store": configuration.storeDirectory = value()
+    case "--spool":
+        let path = value()
+        settings.append { $0.spoolDirectory = path }
+    case "--store":
+        let path = value()
+        settings.append { $0.storeDirectory = path }
     case "--once": once = true
-    case "--no-sync": configuration.store.synchronous = false
+    case "--no-sync": settings.append { $0.store.synchronous = false }
     case "--workers":
         guard let count = Int(value()), count > 0 else { fail("--workers takes a positive number") }
-        configuration.workers = count
-        configuration.store.workers = count
+        settings.append { $0.workers = count; $0.store.workers = count }
     case "--log-level":
         guard let level = Int(value()), let chosen = Logger.Level(rawValue: level) else { fail("--log-level takes 0, 1 or 2") }
-        configuration.logLevel = chosen
+        settings.append { $0.logLevel = chosen }
+    case "-d", "-f":
+        fail("\(argument): perfqd runs in the foreground; give the configuration with --config (see README: running perfqd under systemd)")
     case "-h", "--help":
         print(usage)
         exit(0)
@@ -61,4 +68,7 @@ while index < arguments.count {
     }
     index += 1
 }
-exit(Daemon(configuration: configuration, configurationPath: configurationPath, once: once).run())
+let commandLine = settings
+exit(Daemon(configuration: configuration, configurationPath: configurationPath, once: once) { configuration in
+    for setting in commandLine { setting(&configuration) }
+}.run())

@@ -53,9 +53,12 @@ import Testing
     /// as an uninterrupted run leaves it: no sample lost, none applied twice.
     @Test(.timeLimit(.minutes(5))) func killNineAtRandomMomentsChangesNothing() throws {
         let root = temporaryDirectory("kill")
+        // A short sample window, so that the journals are pruned during the run too.
+        let config = root.appendingPathComponent("perfqd.cfg")
+        try "sample_window = 900\nlog_level = 0\n".write(to: config, atomically: true, encoding: .utf8)
         let reference = root.appendingPathComponent("reference")
         try Self.fill(reference.appendingPathComponent("spool"))
-        let clean = try Self.start(["--spool", reference.appendingPathComponent("spool").path, "--store", reference.appendingPathComponent("store").path, "--once", "--no-sync"])
+        let clean = try Self.start(["--config", config.path, "--spool", reference.appendingPathComponent("spool").path, "--store", reference.appendingPathComponent("store").path, "--once", "--no-sync"])
         clean.waitUntilExit()
         #expect(clean.terminationStatus == 0)
         let expected = Self.contents(reference.appendingPathComponent("store"))
@@ -67,7 +70,7 @@ import Testing
             let run = root.appendingPathComponent("killed-\(round)")
             let spool = run.appendingPathComponent("spool")
             try Self.fill(spool)
-            let arguments = ["--spool", spool.path, "--store", run.appendingPathComponent("store").path, "--once", "--no-sync"]
+            let arguments = ["--config", config.path, "--spool", spool.path, "--store", run.appendingPathComponent("store").path, "--once", "--no-sync"]
             var finished = false
             for attempt in 0..<40 where !finished {
                 let process = try Self.start(arguments)
@@ -80,7 +83,7 @@ import Testing
                 }
                 process.waitUntilExit()
                 let left = try FileManager.default.contentsOfDirectory(atPath: spool.path).filter { $0.contains("perfdata.") }
-                let claimed = try FileManager.default.contentsOfDirectory(atPath: spool.path + "/.perfq-work")
+                let claimed = (try? FileManager.default.contentsOfDirectory(atPath: spool.path + "/.perfq-work"))?.filter { $0.contains("perfdata.") } ?? []
                 finished = process.terminationReason == .exit && process.terminationStatus == 0 && left.isEmpty && claimed.isEmpty
             }
             #expect(finished)
@@ -90,6 +93,9 @@ import Testing
             #expect(differing.isEmpty, "round \(round): \(differing.count) files differ after \(kills) kills, e.g. \(differing.prefix(3))")
         }
         #expect(kills >= 20, "the test killed the daemon \(kills) times")
+        let journal = try String(contentsOf: reference.appendingPathComponent("store/web-01.example/Load/load1.samples"), encoding: .utf8)
+        let times = journal.split(separator: "\n").compactMap { Int64($0.split(separator: " ")[0]) }
+        #expect(times.last! - times.first! < 1800, "the journal was pruned to its window")
         try? FileManager.default.removeItem(at: root)
     }
 
@@ -167,6 +173,79 @@ import Testing
         #expect(quarantine.contains("service-perfdata.1793577700:1: perfdata") && quarantine.contains("b=UP"))
         #expect(quarantine.contains("service-perfdata.1793577700:2: no TIMET"))
         #expect(FileManager.default.fileExists(atPath: root.appendingPathComponent("store/h/s/a.rrd").path))
+        try? FileManager.default.removeItem(at: root)
+    }
+
+    /// rrdtool can read the store while perfqd runs: files are locked only during a batch.
+    @Test(.timeLimit(.minutes(1))) func readersWorkWhileTheDaemonRuns() throws {
+        let root = temporaryDirectory("readers")
+        let spool = root.appendingPathComponent("spool")
+        let store = root.appendingPathComponent("store")
+        try Self.fill(spool)
+        let process = try Self.start(["--spool", spool.path, "--store", store.path, "--no-sync"])
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        var stored = false
+        for _ in 0..<200 where !stored {
+            usleep(100_000)
+            stored = (try? FileManager.default.contentsOfDirectory(atPath: spool.path).filter { $0.contains("perfdata.") }.isEmpty) ?? false
+                && ((try? FileManager.default.contentsOfDirectory(atPath: spool.path + "/.perfq-work").filter { $0.contains("perfdata.") }.isEmpty) ?? false)
+                && FileManager.default.fileExists(atPath: store.path + "/web-01.example/Load/load1.rrd")
+        }
+        #expect(stored)
+        let info = Process()
+        info.executableURL = URL(fileURLWithPath: "/usr/bin/rrdtool")
+        info.arguments = ["info", store.path + "/web-01.example/Load/load1.rrd"]
+        info.standardOutput = FileHandle.nullDevice
+        try info.run()
+        info.waitUntilExit()
+        #expect(info.terminationStatus == 0, "rrdtool info while perfqd holds the file open")
+        // A second daemon on the same spool or store refuses to start.
+        let second = try Self.start(["--spool", spool.path, "--store", root.appendingPathComponent("other").path, "--once"])
+        second.waitUntilExit()
+        #expect(second.terminationStatus == 1)
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        try? FileManager.default.removeItem(at: root)
+    }
+
+    /// Times before 1980 are refused, not a crash; a line with thousands of bad items
+    /// quarantines once; a store that fails keeps the file claimed and takes it up again.
+    @Test(.timeLimit(.minutes(1))) func awkwardInputAndAStoreThatFails() throws {
+        let root = temporaryDirectory("awkward")
+        let spool = root.appendingPathComponent("spool")
+        let store = root.appendingPathComponent("store")
+        try FileManager.default.createDirectory(at: spool, withIntermediateDirectories: true)
+        let bad = (0..<3000).map { "b\($0)=UP" }.joined(separator: " ")
+        let text = "DATATYPE::SERVICEPERFDATA\tTIMET::0\tHOSTNAME::h\tSERVICEDESC::early\tSERVICEPERFDATA::a=1\n"
+            + "DATATYPE::SERVICEPERFDATA\tTIMET::1793577660\tHOSTNAME::h\tSERVICEDESC::s\tSERVICEPERFDATA::ok=1 \(bad)\n"
+        try Data(text.utf8).write(to: spool.appendingPathComponent("service-perfdata.1793577700"))
+        var run = try Self.start(["--spool", spool.path, "--store", store.path, "--once", "--no-sync"])
+        run.waitUntilExit()
+        #expect(run.terminationStatus == 0)
+        let quarantine = try Data(contentsOf: spool.appendingPathComponent("quarantine/service-perfdata.1793577700"))
+        #expect(quarantine.count < 400_000, "quarantine of \(quarantine.count) bytes for a \(text.utf8.count)-byte file")
+        #expect(String(decoding: quarantine, as: UTF8.self).contains("before 1980"))
+        #expect(FileManager.default.fileExists(atPath: store.path + "/h/s/ok.rrd"))
+
+        // A journal path taken by a directory makes the store fail for that series.
+        try FileManager.default.createDirectory(atPath: store.path + "/h/s/ok.samples.blocked", withIntermediateDirectories: true)
+        try FileManager.default.removeItem(atPath: store.path + "/h/s/ok.samples")
+        try FileManager.default.moveItem(atPath: store.path + "/h/s/ok.samples.blocked", toPath: store.path + "/h/s/ok.samples")
+        let next = "DATATYPE::SERVICEPERFDATA\tTIMET::1793577720\tHOSTNAME::h\tSERVICEDESC::s\tSERVICEPERFDATA::ok=2\n"
+        try Data(next.utf8).write(to: spool.appendingPathComponent("service-perfdata.1793577760"))
+        run = try Self.start(["--spool", spool.path, "--store", store.path, "--once", "--no-sync"])
+        run.waitUntilExit()
+        #expect(run.terminationStatus == 1)
+        #expect(FileManager.default.fileExists(atPath: spool.path + "/.perfq-work/service-perfdata.1793577760"))
+        #expect(!FileManager.default.fileExists(atPath: spool.path + "/failed/service-perfdata.1793577760"))
+        try FileManager.default.removeItem(atPath: store.path + "/h/s/ok.samples")
+        run = try Self.start(["--spool", spool.path, "--store", store.path, "--once", "--no-sync"])
+        run.waitUntilExit()
+        #expect(run.terminationStatus == 0)
+        #expect(!FileManager.default.fileExists(atPath: spool.path + "/.perfq-work/service-perfdata.1793577760"))
+        let journal = try String(contentsOfFile: store.path + "/h/s/ok.samples", encoding: .utf8)
+        #expect(journal == "1793577720 2\n")
         try? FileManager.default.removeItem(at: root)
     }
 }
