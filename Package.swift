@@ -15,14 +15,15 @@ let package = Package(
         .target(name: "RoundRobin"),
         .target(name: "Store", dependencies: ["Perfdata", "RoundRobin"]),
         .target(name: "Ingest", dependencies: ["Store"]),
+        .target(name: "Grapher", dependencies: ["Store"]),
         // librrd, the oracle for tests and benchmarks; the shipped executables never link it.
         .systemLibrary(name: "CRRD", pkgConfig: "librrd", providers: [.apt(["librrd-dev"])]),
-        .executableTarget(name: "perfq", dependencies: ["Perfdata", "RoundRobin", "Store", "Ingest"]),
+        .executableTarget(name: "perfq", dependencies: ["Perfdata", "RoundRobin", "Store", "Ingest", "Grapher"]),
         .executableTarget(name: "perfqd", dependencies: ["Ingest"]),
         .executableTarget(name: "benchmarks", dependencies: ["Perfdata", "RoundRobin", "Store", "Ingest", "CRRD"], path: "Benchmarks"),
         .testTarget(name: "PerfdataTests", dependencies: ["Perfdata"]),
         .testTarget(name: "RoundRobinTests", dependencies: ["RoundRobin", "CRRD"]),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Store", "Perfdata", "RoundRobin"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Store", "Perfdata", "RoundRobin", "Grapher"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,7 @@
 import Foundation
+import Grapher
 import Ingest
+import Store
 import Perfdata
 import RoundRobin
 
@@ -14,6 +16,14 @@ let usage = """
                                 (default workspace: $TMPDIR/perfq-demo) and report it
       rrd COMMAND ...           rrdtool's create, update, fetch, xport, info, dump,
                                 lastupdate, first and last, on our own engine
+      list [--host H] [--service S]          the store's series, last update and value
+      info HOST SERVICE LABEL                what is known about one series
+      last HOST SERVICE LABEL                its last update and value
+      fetch HOST SERVICE LABEL [--function AVERAGE|MIN|MAX|LAST] [--start TIME] [--end TIME]
+                                [--resolution SECONDS]   consolidated rows
+        list/info/last/fetch take --store DIR (default $PERFQ_STORE, else /var/lib/perfq) and
+        --json or --csv; SERVICE is _HOST_ for host checks; TIME is rrdtool's (1700000000, now,
+        -1d, end-2h); quote names with spaces: perfq fetch web-01 "Disk /var" /var
 
     exit status: 0 all input used, 1 some input rejected, 2 bad usage or unreadable input
     """
@@ -135,6 +145,64 @@ case "demo":
         print(try Demo.run(samples: URL(fileURLWithPath: directory), workspace: URL(fileURLWithPath: workspace)))
     } catch {
         fail("\(error)")
+    }
+
+case "list", "info", "last", "fetch":
+    var store = ProcessInfo.processInfo.environment["PERFQ_STORE"] ?? "/var/lib/perfq"
+    var format = SeriesQuery.Format.text
+    var options: [String: String] = [:]
+    var names: [String] = []
+    var index = 0
+    let valued: Set<String> = ["--store", "--host", "--service", "--function", "--start", "--end", "--resolution", "-s", "-e", "-r"]
+    while index < arguments.count {
+        let argument = arguments[index]
+        if argument == "--json" { format = .json } else if argument == "--csv" { format = .csv } else if valued.contains(argument) {
+            guard index + 1 < arguments.count else { fail("\(argument) needs a value\n\(usage)") }
+            options[argument] = arguments[index + 1]
+            index += 1
+        } else if argument.hasPrefix("--") {
+            fail("unknown option '\(argument)'\n\(usage)")
+        } else {
+            names.append(argument)
+        }
+        index += 1
+    }
+    if let path = options["--store"] { store = path }
+    let root = URL(fileURLWithPath: store)
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: store, isDirectory: &isDirectory), isDirectory.boolValue else {
+        fail("\(store): no store there (give --store DIR or set PERFQ_STORE)")
+    }
+    do {
+        if command == "list" {
+            guard names.isEmpty else { fail("list takes --host and --service, not names\n\(usage)") }
+            output.write(Data(try SeriesQuery.list(StoreCatalog.series(in: root, host: options["--host"], service: options["--service"]), format: format).utf8))
+            finish(0)
+        }
+        guard names.count == 3 else { fail("\(command) takes HOST SERVICE LABEL (SERVICE is _HOST_ for host checks)\n\(usage)") }
+        guard let series = StoreCatalog.find(in: root, host: names[0], service: names[1], label: names[2]) else {
+            fail("no series \(names[0]) / \(names[1]) / \(names[2]) in \(store) (perfq list shows what there is)", status: 1)
+        }
+        let text: String
+        switch command {
+        case "info": text = try SeriesQuery.info(series, format: format)
+        case "last": text = try SeriesQuery.last(series, format: format)
+        default:
+            guard let function = ConsolidationFunction(rawValue: (options["--function"] ?? "AVERAGE").uppercased()) else {
+                fail("--function takes AVERAGE, MIN, MAX or LAST")
+            }
+            let start = try TimeSpecification(parsing: options["--start"] ?? options["-s"] ?? "end-1d")
+            let end = try TimeSpecification(parsing: options["--end"] ?? options["-e"] ?? "now")
+            let (from, to) = try TimeSpecification.resolve(start: start, end: end, now: TimeSpecification.now())
+            guard let resolution = UInt64(options["--resolution"] ?? options["-r"] ?? "1"), resolution > 0 else {
+                fail("--resolution takes a number of seconds")
+            }
+            text = try SeriesQuery.fetch(series, function: function, start: from, end: to, resolution: resolution, format: format)
+        }
+        output.write(Data(text.utf8))
+        finish(0)
+    } catch {
+        fail("\(error)", status: 1)
     }
 
 case "rrd":
