@@ -15,7 +15,7 @@ let package = Package(
         .target(name: "RoundRobin"),
         .target(name: "Store", dependencies: ["Perfdata", "RoundRobin"]),
         .target(name: "Ingest", dependencies: ["Store"]),
-        .target(name: "Grapher", dependencies: ["Store"]),
+        .target(name: "Grapher", dependencies: ["Store", "Perfdata", "RoundRobin"]),
         // librrd, the oracle for tests and benchmarks; the shipped executables never link it.
         .systemLibrary(name: "CRRD", pkgConfig: "librrd", providers: [.apt(["librrd-dev"])]),
         .executableTarget(name: "perfq", dependencies: ["Perfdata", "RoundRobin", "Store", "Ingest", "Grapher"]),

@@ -24,6 +24,12 @@ let usage = """
         list/info/last/fetch take --store DIR (default $PERFQ_STORE, else /var/lib/perfq) and
         --json or --csv; SERVICE is _HOST_ for host checks; TIME is rrdtool's (1700000000, now,
         -1d, end-2h); quote names with spaces: perfq fetch web-01 "Disk /var" /var
+      export HOST SERVICE [LABEL] --format highcharts [--start T] [--end T] [--resolution S] [--raw]
+                                one JSON document: average lines, min/max bands, thresholds,
+                                why the values have decimals; --raw adds the journaled samples
+      page HOST SERVICE [LABEL] -o FILE.html [--highcharts URL[,URL]] [--start T] [--end T]
+                                a self-contained chart page (Highcharts from the official CDN,
+                                or from the given URLs or paths)
 
     exit status: 0 all input used, 1 some input rejected, 2 bad usage or unreadable input
     """
@@ -143,20 +149,30 @@ case "demo":
     }
     do {
         print(try Demo.run(samples: URL(fileURLWithPath: directory), workspace: URL(fileURLWithPath: workspace)))
+        // The generated day, as a Highcharts page and its JSON.
+        let store = URL(fileURLWithPath: workspace).appendingPathComponent("store")
+        let export = try HighchartsExport(root: store, host: "web-01.example", service: "Load", start: 1_793_577_600, end: 1_793_664_000, resolution: 60, includeRaw: true)
+        let json = workspace + "/web-01.example-Load.json"
+        let page = workspace + "/web-01.example-Load.html"
+        try export.json().write(toFile: json, atomically: true, encoding: .utf8)
+        try HighchartsPage.html(export).write(toFile: page, atomically: true, encoding: .utf8)
+        print("  json:   \(json)  (perfq export web-01.example Load --format highcharts --raw)")
+        print("  page:   \(page)  (open it in a browser; it loads Highcharts from code.highcharts.com)")
     } catch {
         fail("\(error)")
     }
 
-case "list", "info", "last", "fetch":
+case "list", "info", "last", "fetch", "export", "page":
     var store = ProcessInfo.processInfo.environment["PERFQ_STORE"] ?? "/var/lib/perfq"
     var format = SeriesQuery.Format.text
     var options: [String: String] = [:]
     var names: [String] = []
     var index = 0
-    let valued: Set<String> = ["--store", "--host", "--service", "--function", "--start", "--end", "--resolution", "-s", "-e", "-r"]
+    let valued: Set<String> = ["--store", "--host", "--service", "--function", "--start", "--end", "--resolution", "-s", "-e", "-r", "--format", "-o", "--highcharts"]
+    var raw = false
     while index < arguments.count {
         let argument = arguments[index]
-        if argument == "--json" { format = .json } else if argument == "--csv" { format = .csv } else if valued.contains(argument) {
+        if argument == "--json" { format = .json } else if argument == "--csv" { format = .csv } else if argument == "--raw" { raw = true } else if valued.contains(argument) {
             guard index + 1 < arguments.count else { fail("\(argument) needs a value\n\(usage)") }
             options[argument] = arguments[index + 1]
             index += 1
@@ -177,6 +193,26 @@ case "list", "info", "last", "fetch":
         if command == "list" {
             guard names.isEmpty else { fail("list takes --host and --service, not names\n\(usage)") }
             output.write(Data(try SeriesQuery.list(StoreCatalog.series(in: root, host: options["--host"], service: options["--service"]), format: format).utf8))
+            finish(0)
+        }
+        if command == "export" || command == "page" {
+            guard names.count == 2 || names.count == 3 else { fail("\(command) takes HOST SERVICE [LABEL]\n\(usage)") }
+            if command == "export" && options["--format"] != "highcharts" { fail("export takes --format highcharts\n\(usage)") }
+            let start = try TimeSpecification(parsing: options["--start"] ?? options["-s"] ?? "end-1d")
+            let end = try TimeSpecification(parsing: options["--end"] ?? options["-e"] ?? "now")
+            let (from, to) = try TimeSpecification.resolve(start: start, end: end, now: TimeSpecification.now())
+            let resolution = UInt64(options["--resolution"] ?? options["-r"] ?? "1") ?? 1
+            let export = try HighchartsExport(
+                root: root, host: names[0], service: names[1], label: names.count == 3 ? names[2] : nil,
+                start: from, end: to, resolution: max(1, resolution), includeRaw: raw)
+            if command == "export" {
+                output.write(Data(try export.json().utf8))
+            } else {
+                guard let file = options["-o"] else { fail("page needs -o FILE.html") }
+                let scripts = options["--highcharts"].map { $0.split(separator: ",").map(String.init) } ?? HighchartsPage.defaultScripts
+                try HighchartsPage.html(export, scripts: scripts).write(toFile: file, atomically: true, encoding: .utf8)
+                output.write(Data("wrote \(file)\n".utf8))
+            }
             finish(0)
         }
         guard names.count == 3 else { fail("\(command) takes HOST SERVICE LABEL (SERVICE is _HOST_ for host checks)\n\(usage)") }
