@@ -5,6 +5,7 @@ let benchmarks: [String: (ArraySlice<String>) throws -> Void] = [
     "parse": ParseBenchmark.run,
     "update": UpdateBenchmark.run,
     "ingest": IngestBenchmark.run,
+    "export": ExportBenchmark.run,
 ]
 
 let arguments = CommandLine.arguments.dropFirst()

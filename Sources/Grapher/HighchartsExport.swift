@@ -63,56 +63,117 @@ public struct HighchartsExport {
         return value
     }
 
-    /// The JSON document: `meta`, `summary`, `series`, `thresholds` and, with `includeRaw`, `raw`.
-    public func document() -> [String: Any] {
-        var chartSeries: [[String: Any]] = []
-        var thresholds: [String: Any] = [:]
-        var raw: [String: Any] = [:]
-        var summaries: [String] = []
+    /// The JSON document: `meta`, `raw` (with `includeRaw`), `series`, `summary`, `thresholds`.
+    /// The point arrays are written directly (a year of 5-minute points is 300,000 numbers);
+    /// the small parts go through JSONSerialization.
+    public func json() throws -> String {
+        String(decoding: try jsonBytes(), as: UTF8.self)
+    }
+
+    /// The same document as UTF-8 bytes, built without intermediate strings.
+    public func jsonBytes() throws -> [UInt8] {
+        var out: [UInt8] = []
+        out += ("{\"meta\":" + (try Self.serialize([
+            "host": host, "service": service, "start": start, "end": end,
+            "step": series.first?.average.step ?? 0, "function": "AVERAGE",
+        ] as [String: Any]))).utf8
+        if includeRaw {
+            out += ",\"raw\":{".utf8
+            out += try series.map { entry in
+                try Self.serialize(entry.stored.label) + ":[" + entry.samples.map { "[\($0.time * 1000),\(Self.text($0.value))]" }.joined(separator: ",") + "]"
+            }.joined(separator: ",").utf8
+            out += "}".utf8
+        }
+        out += ",\"series\":[".utf8
+        var first = true
         for entry in series {
             let label = entry.stored.label
             let unit = entry.stored.metadata?.unit ?? ""
             let average = entry.average
-            chartSeries.append([
-                "name": label, "label": label, "unit": unit, "function": "AVERAGE", "type": "line", "step": average.step,
-                "data": (0..<average.rowCount).map { [average.time(ofRow: $0) * 1000, Self.number(average.values[$0])] },
-            ])
-            // The band pairs the MIN and MAX rows of the same times.
-            let lows = Dictionary(uniqueKeysWithValues: (0..<entry.minimum.rowCount).map { (entry.minimum.time(ofRow: $0), entry.minimum.values[$0]) })
-            chartSeries.append([
-                "name": "\(label) min–max", "label": label, "unit": unit, "function": "MIN/MAX", "type": "arearange", "step": entry.maximum.step,
-                "data": (0..<entry.maximum.rowCount).map { row -> [Any] in
-                    let time = entry.maximum.time(ofRow: row)
-                    return [time * 1000, Self.number(lows[time]), Self.number(entry.maximum.values[row])]
-                },
-            ])
-            if let metadata = entry.stored.metadata {
-                func range(_ range: ThresholdRangeDescription?) -> Any { range.map { $0.object } ?? NSNull() }
-                thresholds[label] = [
-                    "warn": range(metadata.warning.map(ThresholdRangeDescription.init)),
-                    "crit": range(metadata.critical.map(ThresholdRangeDescription.init)),
-                    "min": Self.number(metadata.minimum), "max": Self.number(metadata.maximum),
-                ]
+            let minimum = entry.minimum
+            let maximum = entry.maximum
+            // MIN and MAX normally come from archives of the same step: rows pair up by index.
+            let aligned = minimum.start == maximum.start && minimum.step == maximum.step && minimum.rowCount == maximum.rowCount
+            let lows = aligned ? [:] : Dictionary(uniqueKeysWithValues: (0..<minimum.rowCount).map { (minimum.time(ofRow: $0), minimum.values[$0]) })
+            for band in [false, true] {
+                if !first { out += ",".utf8 }
+                first = false
+                var points: [UInt8] = []
+                let source = band ? maximum : average
+                points.reserveCapacity(source.rowCount * (band ? 48 : 32))
+                for row in 0..<source.rowCount {
+                    let time = source.time(ofRow: row)
+                    points.append(contentsOf: row == 0 ? Array("[".utf8) : Array(",[".utf8))
+                    Self.appendInteger(time * 1000, to: &points)
+                    points.append(UInt8(ascii: ","))
+                    if band {
+                        Self.appendNumber(aligned ? minimum.values[row] : lows[time], to: &points)
+                        points.append(UInt8(ascii: ","))
+                    }
+                    Self.appendNumber(source.values[row], to: &points)
+                    points.append(UInt8(ascii: "]"))
+                }
+                out += "{\"data\":[".utf8
+                out += points
+                var fields = "],\"function\":" + (band ? "\"MIN/MAX\"" : "\"AVERAGE\"")
+                fields += ",\"label\":" + (try Self.serialize(label))
+                fields += ",\"name\":" + (try Self.serialize(band ? label + " min–max" : label))
+                fields += ",\"step\":\((band ? maximum : average).step)"
+                fields += ",\"type\":" + (band ? "\"arearange\"" : "\"line\"")
+                fields += ",\"unit\":" + (try Self.serialize(unit)) + "}"
+                out += fields.utf8
             }
-            if includeRaw {
-                raw[label] = entry.samples.map { [$0.time * 1000, Self.number($0.value)] }
-            }
-            summaries.append(ConsolidationSummary(series: entry).text)
         }
-        var document: [String: Any] = [
-            "meta": ["host": host, "service": service, "start": start, "end": end,
-                     "step": series.first?.average.step ?? 0, "function": "AVERAGE"],
-            "summary": summaries.joined(separator: "\n\n"),
-            "series": chartSeries,
-            "thresholds": thresholds,
-        ]
-        if includeRaw { document["raw"] = raw }
-        return document
+        out += ("],\"summary\":" + (try Self.serialize(series.map { ConsolidationSummary(series: $0).text }.joined(separator: "\n\n")))).utf8
+        var thresholds: [String: Any] = [:]
+        for entry in series {
+            guard let metadata = entry.stored.metadata else { continue }
+            thresholds[entry.stored.label] = [
+                "warn": metadata.warning.map { ThresholdRangeDescription($0).object } ?? NSNull(),
+                "crit": metadata.critical.map { ThresholdRangeDescription($0).object } ?? NSNull(),
+                "min": Self.number(metadata.minimum), "max": Self.number(metadata.maximum),
+            ]
+        }
+        out += (",\"thresholds\":" + (try Self.serialize(thresholds)) + "}\n").utf8
+        return out
     }
 
-    public func json() throws -> String {
-        let data = try JSONSerialization.data(withJSONObject: document(), options: [.sortedKeys, .withoutEscapingSlashes])
-        return String(decoding: data, as: UTF8.self) + "\n"
+    static func appendInteger(_ value: Int64, to bytes: inout [UInt8]) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            for index in stride(from: count - 1, through: 0, by: -1) { bytes.append(buffer[index]) }
+        }
+    }
+
+    static func appendNumber(_ value: Double?, to bytes: inout [UInt8]) {
+        guard let value, value.isFinite else {
+            bytes.append(contentsOf: [UInt8(ascii: "n"), UInt8(ascii: "u"), UInt8(ascii: "l"), UInt8(ascii: "l")])
+            return
+        }
+        if value == value.rounded() && value.magnitude < 1e15 {
+            appendInteger(Int64(value), to: &bytes)
+        } else {
+            bytes.append(contentsOf: String(value).utf8)
+        }
+    }
+
+    /// A number as JSON: `null` for unknown and infinities (JSON has neither).
+    static func text(_ value: Double?) -> String {
+        guard let value, value.isFinite else { return "null" }
+        return value == value.rounded() && value.magnitude < 1e15 ? String(Int64(value)) : String(value)
+    }
+
+    static func serialize(_ value: Any) throws -> String {
+        let data = try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
+        return String(decoding: data, as: UTF8.self)
     }
 }
 

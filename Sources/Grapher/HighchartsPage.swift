@@ -9,9 +9,8 @@ public enum HighchartsPage {
     public static let defaultScripts = ["https://code.highcharts.com/highcharts.js", "https://code.highcharts.com/highcharts-more.js"]
 
     public static func html(_ export: HighchartsExport, scripts: [String] = defaultScripts) throws -> String {
-        let data = try JSONSerialization.data(withJSONObject: export.document(), options: [.sortedKeys, .withoutEscapingSlashes])
         // Inline JSON in a script element: "</" must not close it.
-        let json = String(decoding: data, as: UTF8.self).replacingOccurrences(of: "</", with: "<\\/")
+        let json = try export.json().replacingOccurrences(of: "</", with: "<\\/")
         let title = escape("\(export.host) / \(export.service)")
         let scriptTags = scripts.map { "<script src=\"\(escape($0))\"></script>" }.joined(separator: "\n")
         return """

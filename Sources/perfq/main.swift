@@ -206,7 +206,7 @@ case "list", "info", "last", "fetch", "export", "page":
                 root: root, host: names[0], service: names[1], label: names.count == 3 ? names[2] : nil,
                 start: from, end: to, resolution: max(1, resolution), includeRaw: raw)
             if command == "export" {
-                output.write(Data(try export.json().utf8))
+                output.write(Data(try export.jsonBytes()))
             } else {
                 guard let file = options["-o"] else { fail("page needs -o FILE.html") }
                 let scripts = options["--highcharts"].map { $0.split(separator: ",").map(String.init) } ?? HighchartsPage.defaultScripts

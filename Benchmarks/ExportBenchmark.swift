@@ -1,0 +1,68 @@
+import Foundation
+import Grapher
+import RoundRobin
+
+/// A year of 5-minute points (105,120 rows, AVERAGE, MIN and MAX) exported as Highcharts JSON by
+/// `perfq export`, against `rrdtool xport --json` of the same three columns of the same file, both
+/// as processes, in one run.
+enum ExportBenchmark {
+    static func run(_ arguments: ArraySlice<String>) throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("perfq-export-benchmark-\(getpid())")
+        let directory = root.appendingPathComponent("bench.example/Load")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let path = directory.appendingPathComponent("load1.rrd").path
+        let rows: UInt64 = 105_120
+        let start: Int64 = 1_761_955_200
+        let schema = Schema(step: 300, dataSources: [DataSource(name: "1", type: .gauge, heartbeat: 900)],
+                            archives: [ConsolidationFunction.average, .minimum, .maximum].map { Archive(function: $0, xff: 0.5, stepsPerRow: 1, rows: rows) })
+        try RoundRobinFile.create(at: path, schema: schema, start: start - 300)
+        do {
+            let file = try RoundRobinFile(path: path, writable: true)
+            var random = SeededRandom(state: 5)
+            var time = start
+            for _ in 0..<rows {
+                time += 300 + Int64.random(in: -20...20, using: &random)
+                try file.update(time: time, values: ["\(Int.random(in: 0...100, using: &random)).\(Int.random(in: 0...99, using: &random))"])
+            }
+        }
+        let end = start + Int64(rows) * 300
+        print("export: a year of 5-minute points, \(rows) rows of AVERAGE, MIN and MAX")
+
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        let perfq = repository.appendingPathComponent(".build/release/perfq").path
+        guard FileManager.default.isExecutableFile(atPath: perfq) else {
+            throw BenchmarkError("build perfq in release first: swift build -c release --product perfq")
+        }
+        let ours = ["export", "bench.example", "Load", "load1", "--format", "highcharts", "--store", root.path, "-s", "\(start)", "-e", "\(end)", "-r", "300"]
+        let theirs = ["xport", "--json", "-s", "\(start)", "-e", "\(end)", "--step", "300", "-m", "200000",
+                      "DEF:a=\(path):1:AVERAGE", "DEF:b=\(path):1:MIN", "DEF:c=\(path):1:MAX", "XPORT:a:average", "XPORT:b:min", "XPORT:c:max"]
+        let oursTime = try median(perfq, ours)
+        let theirsTime = try median("/usr/bin/rrdtool", theirs)
+        print(String(format: "export: perfq export --format highcharts  %.3f s (%@ of JSON)", oursTime.seconds, ByteCountFormatter.string(fromByteCount: Int64(oursTime.bytes), countStyle: .file)))
+        print(String(format: "export: rrdtool xport --json            %.3f s (%@ of JSON)", theirsTime.seconds, ByteCountFormatter.string(fromByteCount: Int64(theirsTime.bytes), countStyle: .file)))
+        print(String(format: "export: perfq is %.1f times as fast", theirsTime.seconds / oursTime.seconds))
+    }
+
+    /// The median wall time of five runs of a command, and the size of what it printed.
+    static func median(_ executable: String, _ arguments: [String]) throws -> (seconds: Double, bytes: Int) {
+        var times: [Double] = []
+        var bytes = 0
+        for _ in 0..<5 {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            let clock = ContinuousClock()
+            let begin = clock.now
+            try process.run()
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            times.append((clock.now - begin).seconds)
+            guard process.terminationStatus == 0 else { throw BenchmarkError("\(executable) failed") }
+            bytes = data.count
+        }
+        return (times.sorted()[2], bytes)
+    }
+}
