@@ -23,7 +23,7 @@ let package = Package(
         .executableTarget(name: "benchmarks", dependencies: ["Perfdata", "RoundRobin", "Store", "Ingest", "CRRD"], path: "Benchmarks"),
         .testTarget(name: "PerfdataTests", dependencies: ["Perfdata"]),
         .testTarget(name: "RoundRobinTests", dependencies: ["RoundRobin", "CRRD"]),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Store", "Perfdata", "RoundRobin", "Grapher"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "Store", "Perfdata", "RoundRobin", "Grapher", "CRRD"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -21,6 +21,8 @@ public struct HighchartsExport {
     public var end: Int64
     public var series: [Series]
     public var includeRaw: Bool
+    /// Adds `explanations`: for every point of each average line, where its value came from.
+    public var includeExplanations = false
 
     /// Reads every label of `host`/`service` (or just `label`) for the window.
     public init(root: URL, host: String, service: String, label: String? = nil, start: Int64, end: Int64, resolution: UInt64, includeRaw: Bool) throws {
@@ -45,6 +47,16 @@ public struct HighchartsExport {
             } catch let error as RRDError {
                 throw SeriesQuery.QueryError(description: "\(entry.rrdPath): \(error.message)")
             }
+        }
+    }
+
+    /// Every journaled sample, with the reading as the engine was given it.
+    static func rawSamples(_ series: StoredSeries) -> [(time: Int64, text: String)] {
+        guard let data = FileManager.default.contents(atPath: series.basePath + ".samples") else { return [] }
+        return data.split(separator: UInt8(ascii: "\n")).compactMap { line in
+            let parts = line.split(separator: UInt8(ascii: " "), maxSplits: 1)
+            guard parts.count == 2, let time = Int64(String(decoding: parts[0], as: UTF8.self)) else { return nil }
+            return (time, String(decoding: parts[1], as: UTF8.self))
         }
     }
 
@@ -124,7 +136,20 @@ public struct HighchartsExport {
                 out += fields.utf8
             }
         }
-        out += ("],\"summary\":" + (try Self.serialize(series.map { ConsolidationSummary(series: $0).text }.joined(separator: "\n\n")))).utf8
+        out += "]".utf8
+        if includeExplanations {
+            var explanations: [String: Any] = [:]
+            for entry in series {
+                let explainer = try PointExplainer(series: entry.stored)
+                let average = entry.average
+                explanations[entry.stored.label] = (0..<average.rowCount).map { row -> Any in
+                    explainer.explain(archive: average.archive, time: average.time(ofRow: row), stored: average.values[row])
+                        ?? ["time": average.time(ofRow: row), "why_not": "the journal (from \(explainer.journalStart.map(String.init) ?? "nothing")) does not reach back far enough to reproduce this value"]
+                }
+            }
+            out += (",\"explanations\":" + (try Self.serialize(explanations))).utf8
+        }
+        out += (",\"summary\":" + (try Self.serialize(series.map { ConsolidationSummary(series: $0).text }.joined(separator: "\n\n")))).utf8
         var thresholds: [String: Any] = [:]
         for entry in series {
             guard let metadata = entry.stored.metadata else { continue }

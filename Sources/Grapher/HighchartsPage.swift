@@ -44,12 +44,15 @@ public enum HighchartsPage {
               var byLabel = {};
               doc.series.forEach(function (s) { (byLabel[s.label] = byLabel[s.label] || []).push(s); });
               var lines = [];
+              var tooltipLine = '';
               Object.keys(byLabel).forEach(function (label, index) {
                 var div = document.createElement('div');
                 div.className = 'chart';
                 div.id = 'chart-' + index;
                 document.getElementById('charts').appendChild(div);
                 var unit = byLabel[label][0].unit;
+                var explained = {};
+                ((doc.explanations || {})[label] || []).forEach(function (e) { if (e) explained[e.time] = e; });
                 var limits = doc.thresholds[label] || {};
                 var plotLines = [];
                 [['warn', '#e0a000'], ['crit', '#d02020']].forEach(function (pair) {
@@ -81,14 +84,32 @@ public enum HighchartsPage {
                       (this.points || [this.point]).forEach(function (p) {
                         text += p.series.name + ': ' + (p.point.low !== undefined ? p.point.low + ' … ' + p.point.high : p.y) + ' ' + unit + '<br>';
                       });
+                      var e = explained[this.x / 1000];
+                      if (e && e.steps) {
+                        e.steps.forEach(function (st) {
+                          (st.samples || []).forEach(function (sm) {
+                            text += '<span style="font-size: 9px">check ' + Highcharts.dateFormat('%H:%M:%S', sm.time * 1000) + ' = ' + sm.value + ': ' + sm.seconds + ' s of the step ending ' + Highcharts.dateFormat('%H:%M', st.end * 1000) + '</span><br>';
+                          });
+                        });
+                        if (e.archive && e.archive.steps_per_row > 1) {
+                          text += '<span style="font-size: 9px">the average of ' + e.archive.steps_per_row + ' steps of ' + e.archive.step + ' s</span><br>';
+                        }
+                        return text;
+                      }
                       return text + '<span style="font-size: 9px">a point is the time-weighted average of the checks that cover its step</span>';
                     }
                   },
                   series: series
                 });
                 chart.series.forEach(function (s) { lines.push(label + ' | ' + s.name + ' | points=' + s.data.length); });
+                // What the tooltip says for one point in the middle, for a headless check.
+                var middle = chart.series[0].data[Math.floor(chart.series[0].data.length / 2)];
+                if (index === 0 && middle) {
+                  var shown = chart.tooltip.options.formatter.call({ x: middle.x, points: [{ series: chart.series[0], point: middle, y: middle.y }] });
+                  tooltipLine = 'tooltip: ' + shown.replace(/<[^>]*>/g, ' | ');
+                }
               });
-              status.textContent = 'drawn\\n' + lines.join('\\n');
+              status.textContent = 'drawn\\n' + lines.join('\\n') + '\\n' + tooltipLine;
             })();
             </script>
             </body>

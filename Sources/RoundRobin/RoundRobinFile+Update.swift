@@ -150,6 +150,10 @@ extension RoundRobinFile {
         for index in schema.dataSources.indices {
             try readInput(index, values[index], interval: interval)
         }
+        if tracer != nil {
+            tracedTime = time
+            tracedValues = values
+        }
 
         let step = schema.step
         let lastStart = UInt64(last) - UInt64(last) % step
@@ -166,6 +170,7 @@ extension RoundRobinFile {
                     let offset = layout.pdpValue(index)
                     let value = double(offset)
                     setDouble(value.isNaN ? input : value + input, offset)
+                    tracer?.stepAmount(dataSource: index, time: time, reading: values[index], seconds: interval, amount: input, startsStep: value.isNaN)
                 }
             }
             setLastUpdate(time, microseconds)
@@ -189,14 +194,14 @@ extension RoundRobinFile {
                     pdpRates[index] = part
                 }
             }
-            closeSteps(interval: share, before: share, after: 0.0, elapsed: 1, inputs: pdpRates)
+            closeSteps(interval: share, before: share, after: 0.0, elapsed: 1, inputs: pdpRates, openStep: openStep)
             consolidate(rates: pdpRates, elapsed: 1, openStep: openStep)
             interval -= share
             before -= share
             elapsed -= 1
             openStep += 1
         }
-        closeSteps(interval: interval, before: before, after: after, elapsed: elapsed, inputs: pdpInputs)
+        closeSteps(interval: interval, before: before, after: after, elapsed: elapsed, inputs: pdpInputs, openStep: openStep)
         consolidate(rates: pdpInputs, elapsed: elapsed, openStep: openStep)
         setLastUpdate(time, microseconds)
     }
@@ -304,7 +309,7 @@ extension RoundRobinFile {
 
     /// Closes `elapsed` steps: each gets the rate averaged over the known seconds of the open
     /// step and of this update; leaves in `inputs` the rate of each closed step.
-    private func closeSteps(interval: Double, before: Double, after: Double, elapsed: UInt64, inputs: UnsafeMutableBufferPointer<Double>) {
+    private func closeSteps(interval: Double, before: Double, after: Double, elapsed: UInt64, inputs: UnsafeMutableBufferPointer<Double>, openStep: UInt64) {
         let step = schema.step
         for index in schema.dataSources.indices {
             let input = inputs[index]
@@ -316,21 +321,32 @@ extension RoundRobinFile {
             if input.isNaN {
                 unknownTail = before
             } else {
+                let starts = value.isNaN
                 if value.isNaN { value = 0.0 }
-                value = value + (input / interval) * before
+                let amount = (input / interval) * before
+                value = value + amount
+                // Not a copy: librrd adds the first amount of a step to 0.0 here.
+                _ = starts
+                tracer?.stepAmount(dataSource: index, time: tracedTime, reading: tracedValues[index], seconds: before, amount: amount, startsStep: false)
             }
             let rate: Double
-            if interval > Double(sources[index].heartbeat) || Double(step) / 2.0 < Double(unknownSeconds) {
+            let heartbeatExceeded = interval > Double(sources[index].heartbeat)
+            let denominator = Double(elapsed &* step &- unknownSeconds) - unknownTail
+            if heartbeatExceeded || Double(step) / 2.0 < Double(unknownSeconds) {
                 rate = DoubleBits.unknown
             } else {
-                rate = value / (Double(elapsed &* step &- unknownSeconds) - unknownTail)
+                rate = value / denominator
             }
+            tracer?.stepsClosed(dataSource: index, firstStepEnd: Int64((openStep + 1) * step), count: elapsed, numerator: value,
+                                denominator: denominator, rate: rate, unknownSeconds: unknownSeconds, heartbeatExceeded: heartbeatExceeded)
             if input.isNaN {
                 setU64(Self.unsigned(after.rounded(.down)), unknownOffset)
                 setDouble(DoubleBits.unknown, valueOffset)
             } else {
                 setU64(0, unknownOffset)
-                setDouble((input / interval) * after, valueOffset)
+                let amount = (input / interval) * after
+                setDouble(amount, valueOffset)
+                tracer?.stepAmount(dataSource: index, time: tracedTime, reading: tracedValues[index], seconds: after, amount: amount, startsStep: true)
             }
             inputs[index] = rate
         }
@@ -359,6 +375,12 @@ extension RoundRobinFile {
                 let unknownOffset = layout.cdpUnknownPoints(archiveIndex, sourceIndex)
                 var value = double(valueOffset)
                 var unknownPoints = u64(unknownOffset)
+                if rowsToWrite > 0, let tracer {
+                    let unknown = rate.isNaN ? unknownPoints &+ needed : unknownPoints
+                    tracer.rowCombined(archive: archiveIndex, dataSource: sourceIndex,
+                                       time: Self.rowTime(0, of: rowsToWrite, openStep: openStep, elapsed: elapsed, stepsPerRow: stepsPerRow, step: schema.step),
+                                       accumulator: value, lastRate: rate, lastSteps: needed, unknownSteps: unknown)
+                }
                 if rowsToWrite > 0 {
                     if rate.isNaN {
                         unknownPoints &+= needed
@@ -413,11 +435,18 @@ extension RoundRobinFile {
                 setDouble(value, valueOffset)
                 setU64(unknownPoints, unknownOffset)
             }
-            writeRows(archive: archiveIndex, count: rowsToWrite)
+            writeRows(archive: archiveIndex, count: rowsToWrite, openStep: openStep, elapsed: elapsed)
         }
     }
 
-    private func writeRows(archive archiveIndex: Int, count: UInt64) {
+    /// The time of the `index`-th of `count` rows written by one update (the last ends with the
+    /// last closed step; when a gap is longer than the archive, only its last rows are written).
+    static func rowTime(_ index: UInt64, of count: UInt64, openStep: UInt64, elapsed: UInt64, stepsPerRow: UInt64, step: UInt64) -> Int64 {
+        let lastCompleted = (openStep + elapsed) / stepsPerRow * stepsPerRow * step
+        return Int64(lastCompleted) - Int64((count - 1 - index) * stepsPerRow * step)
+    }
+
+    private func writeRows(archive archiveIndex: Int, count: UInt64, openStep: UInt64, elapsed: UInt64) {
         guard count > 0 else { return }
         let rows = archives[archiveIndex].rows
         let pointerOffset = layout.currentRow(archiveIndex)
@@ -430,6 +459,9 @@ extension RoundRobinFile {
                     ? double(layout.cdpPrimary(archiveIndex, sourceIndex))
                     : double(layout.cdpSecondary(archiveIndex, sourceIndex))
                 setCell(value, archive: archiveIndex, row: Int(row), dataSource: sourceIndex)
+                tracer?.rowWritten(archive: archiveIndex, dataSource: sourceIndex,
+                                   time: Self.rowTime(written, of: count, openStep: openStep, elapsed: elapsed, stepsPerRow: archives[archiveIndex].stepsPerRow, step: schema.step),
+                                   value: value)
             }
         }
         setU64(row, pointerOffset)

@@ -31,6 +31,12 @@ public final class RoundRobinFile {
     let sources: UnsafeMutableBufferPointer<SourceParameters>
     let archives: UnsafeMutableBufferPointer<Archive>
 
+    /// Told about every amount, step and row an update computes (see `UpdateTracer`).
+    public weak var tracer: UpdateTracer?
+    /// The update being applied, for the tracer.
+    var tracedTime: Int64 = 0
+    var tracedValues: [String] = []
+
     struct SourceParameters {
         var type: DataSourceType
         var heartbeat: UInt64

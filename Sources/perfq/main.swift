@@ -25,8 +25,12 @@ let usage = """
         --json or --csv; SERVICE is _HOST_ for host checks; TIME is rrdtool's (1700000000, now,
         -1d, end-2h); quote names with spaces: perfq fetch web-01 "Disk /var" /var
       export HOST SERVICE [LABEL] --format highcharts [--start T] [--end T] [--resolution S] [--raw]
-                                one JSON document: average lines, min/max bands, thresholds,
-                                why the values have decimals; --raw adds the journaled samples
+                                [--explain]  one JSON document: average lines, min/max bands,
+                                thresholds, why the values have decimals; --raw adds the
+                                journaled samples, --explain each point's explanation
+      explain HOST SERVICE LABEL --at TIME [--resolution S] [--function F] [--json]
+                                where the stored value at TIME came from: the checks, the
+                                seconds each covered, and the arithmetic
       page HOST SERVICE [LABEL] -o FILE.html [--highcharts URL[,URL]] [--start T] [--end T]
                                 a self-contained chart page (Highcharts from the official CDN,
                                 or from the given URLs or paths)
@@ -151,28 +155,30 @@ case "demo":
         print(try Demo.run(samples: URL(fileURLWithPath: directory), workspace: URL(fileURLWithPath: workspace)))
         // The generated day, as a Highcharts page and its JSON.
         let store = URL(fileURLWithPath: workspace).appendingPathComponent("store")
-        let export = try HighchartsExport(root: store, host: "web-01.example", service: "Load", start: 1_793_577_600, end: 1_793_664_000, resolution: 60, includeRaw: true)
+        var export = try HighchartsExport(root: store, host: "web-01.example", service: "Load", start: 1_793_577_600, end: 1_793_664_000, resolution: 60, includeRaw: true)
+        export.includeExplanations = true
         let json = workspace + "/web-01.example-Load.json"
         let page = workspace + "/web-01.example-Load.html"
         try export.json().write(toFile: json, atomically: true, encoding: .utf8)
         try HighchartsPage.html(export).write(toFile: page, atomically: true, encoding: .utf8)
-        print("  json:   \(json)  (perfq export web-01.example Load --format highcharts --raw)")
+        print("  json:   \(json)  (perfq export web-01.example Load --format highcharts --raw --explain)")
         print("  page:   \(page)  (open it in a browser; it loads Highcharts from code.highcharts.com)")
     } catch {
         fail("\(error)")
     }
 
-case "list", "info", "last", "fetch", "export", "page":
+case "list", "info", "last", "fetch", "export", "page", "explain":
     var store = ProcessInfo.processInfo.environment["PERFQ_STORE"] ?? "/var/lib/perfq"
     var format = SeriesQuery.Format.text
     var options: [String: String] = [:]
     var names: [String] = []
     var index = 0
-    let valued: Set<String> = ["--store", "--host", "--service", "--function", "--start", "--end", "--resolution", "-s", "-e", "-r", "--format", "-o", "--highcharts"]
+    let valued: Set<String> = ["--store", "--host", "--service", "--function", "--start", "--end", "--resolution", "-s", "-e", "-r", "--format", "-o", "--highcharts", "--at"]
     var raw = false
+    var explain = false
     while index < arguments.count {
         let argument = arguments[index]
-        if argument == "--json" { format = .json } else if argument == "--csv" { format = .csv } else if argument == "--raw" { raw = true } else if valued.contains(argument) {
+        if argument == "--json" { format = .json } else if argument == "--csv" { format = .csv } else if argument == "--raw" { raw = true } else if argument == "--explain" { explain = true } else if valued.contains(argument) {
             guard index + 1 < arguments.count else { fail("\(argument) needs a value\n\(usage)") }
             options[argument] = arguments[index + 1]
             index += 1
@@ -202,14 +208,17 @@ case "list", "info", "last", "fetch", "export", "page":
             let end = try TimeSpecification(parsing: options["--end"] ?? options["-e"] ?? "now")
             let (from, to) = try TimeSpecification.resolve(start: start, end: end, now: TimeSpecification.now())
             let resolution = UInt64(options["--resolution"] ?? options["-r"] ?? "1") ?? 1
-            let export = try HighchartsExport(
+            var export = try HighchartsExport(
                 root: root, host: names[0], service: names[1], label: names.count == 3 ? names[2] : nil,
                 start: from, end: to, resolution: max(1, resolution), includeRaw: raw)
+            export.includeExplanations = explain
             if command == "export" {
                 output.write(Data(try export.jsonBytes()))
             } else {
                 guard let file = options["-o"] else { fail("page needs -o FILE.html") }
                 let scripts = options["--highcharts"].map { $0.split(separator: ",").map(String.init) } ?? HighchartsPage.defaultScripts
+                // The tooltips explain the point under the cursor.
+                export.includeExplanations = true
                 try HighchartsPage.html(export, scripts: scripts).write(toFile: file, atomically: true, encoding: .utf8)
                 output.write(Data("wrote \(file)\n".utf8))
             }
@@ -221,6 +230,23 @@ case "list", "info", "last", "fetch", "export", "page":
         }
         let text: String
         switch command {
+        case "explain":
+            guard let atText = options["--at"] else { fail("explain needs --at TIME") }
+            let at = try TimeSpecification(parsing: atText).resolve(now: TimeSpecification.now())
+            guard let function = ConsolidationFunction(rawValue: (options["--function"] ?? "AVERAGE").uppercased()) else {
+                fail("--function takes AVERAGE, MIN, MAX or LAST")
+            }
+            let file = try RoundRobinFile(path: series.rrdPath)
+            // The row that holds `at`: the same choice fetch makes for a window ending there.
+            let rows = try file.fetch(function, start: at - 1, end: at, resolution: UInt64(options["--resolution"] ?? options["-r"] ?? "1") ?? 1)
+            guard let row = (0..<rows.rowCount).first(where: { rows.time(ofRow: $0) >= at }) else { fail("no row holds \(atText)", status: 1) }
+            let explainer = try PointExplainer(series: series)
+            guard let explanation = explainer.explain(archive: rows.archive, time: rows.time(ofRow: row), stored: rows.values[row]) else {
+                fail("the value at \(rows.time(ofRow: row)) cannot be explained: the journal of raw samples (from \(explainer.journalStart.map(String.init) ?? "nothing")) does not reach back far enough", status: 1)
+            }
+            text = format == .json
+                ? String(decoding: try JSONSerialization.data(withJSONObject: explanation, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self) + "\n"
+                : PointExplainer.text(explanation, series: series)
         case "info": text = try SeriesQuery.info(series, format: format)
         case "last": text = try SeriesQuery.last(series, format: format)
         default:

@@ -100,7 +100,7 @@ public struct TimeSpecification: Sendable, Equatable {
     var isRelativeToOther: Bool { reference == .start || reference == .end }
 
     /// The time this specification names, given what `start` and `end` and `now` are.
-    func resolve(now: Int64, start: Int64? = nil, end: Int64? = nil) -> Int64 {
+    public func resolve(now: Int64, start: Int64? = nil, end: Int64? = nil) -> Int64 {
         var base: Int64
         switch reference {
         case .epoch(let seconds): base = seconds
