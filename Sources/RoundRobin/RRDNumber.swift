@@ -52,15 +52,12 @@ public enum RRDNumber {
                 exponentNegative = text[j] == UInt8(ascii: "-")
                 j += 1
             }
-            var exponentDigits = 0
             while j < text.count && isDigit(text[j]) {
                 if exponent < 100_000 { exponent = exponent * 10 + Int(text[j] - UInt8(ascii: "0")) }
-                exponentDigits += 1
                 j += 1
             }
             // librrd consumes the `e` and its sign even when no digit follows (`5e` is 5,
             // and all of it is taken).
-            _ = exponentDigits
             if exponentNegative { exponent = -exponent }
             i = j
         }

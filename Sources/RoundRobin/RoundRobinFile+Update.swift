@@ -321,12 +321,10 @@ extension RoundRobinFile {
             if input.isNaN {
                 unknownTail = before
             } else {
-                let starts = value.isNaN
                 if value.isNaN { value = 0.0 }
                 let amount = (input / interval) * before
                 value = value + amount
                 // Not a copy: librrd adds the first amount of a step to 0.0 here.
-                _ = starts
                 tracer?.stepAmount(dataSource: index, time: tracedTime, reading: tracedValues[index], seconds: before, amount: amount, startsStep: false)
             }
             let rate: Double
