@@ -26,6 +26,8 @@ public struct SeriesMetadata: Codable, Equatable, Sendable {
     public var archives: [ArchiveDescription]
     /// Time of the first sample stored.
     public var firstSample: Int64
+    /// Time of the last sample stored (the round-robin file's last update).
+    public var lastSample: Int64?
     /// Time of the sample this description was first taken from; older samples do not change it.
     public var since: Int64
 
@@ -44,7 +46,7 @@ public struct SeriesMetadata: Codable, Equatable, Sendable {
         case host, service, label, unit, warning = "warn", critical = "crit", minimum = "min", maximum = "max"
         case hostBytes = "host_base64", serviceBytes = "service_base64", labelBytes = "label_base64"
         case checkCommand = "check_command", dataSourceType = "type", step, heartbeat, archives
-        case firstSample = "first_sample", since
+        case firstSample = "first_sample", lastSample = "last_sample", since
     }
 
     init(key: SeriesKey, item: PerfdataItem, command: RawText?, schema: Schema, time: Int64) {

@@ -230,6 +230,7 @@ public final class Store: @unchecked Sendable {
 
         for opened in series {
             try writeSamples(opened)
+            opened.metadata.lastSample = opened.file.lastUpdate
             try writeMetadata(opened)
             if options.synchronous {
                 do {
@@ -334,7 +335,12 @@ public final class Store: @unchecked Sendable {
     private func writeMetadata(_ series: Series) throws {
         guard series.metadata != series.metadataWritten else { return }
         let data = try SeriesMetadata.encoder.encode(series.metadata)
-        try Self.writeAtomically(data, to: series.metadataPath, synchronous: options.synchronous)
+        // Only the last sample time moved: the round-robin file has it on disk already, so this
+        // write need not wait for the disk.
+        var unchanged = series.metadata
+        unchanged.lastSample = series.metadataWritten?.lastSample
+        let onlyTime = unchanged == series.metadataWritten
+        try Self.writeAtomically(data, to: series.metadataPath, synchronous: options.synchronous && !onlyTime)
         series.metadataWritten = series.metadata
     }
 
