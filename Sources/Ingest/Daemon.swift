@@ -84,7 +84,7 @@ public final class Daemon: @unchecked Sendable {
             if !claimed.isEmpty {
                 logger.info("taking up claimed files again: \(claimed.joined(separator: ", "))")
                 if !processor.process(claimed) {
-                    if once { return 1 }
+                    if once || processor.storeNeedsRecovery { return 1 }
                     logger.error("trying again in \(Int(retryDelay)) s")
                     sleepUnlessStopped(retryDelay)
                     retryDelay = min(retryDelay * 2, 60)
@@ -101,7 +101,10 @@ public final class Daemon: @unchecked Sendable {
                 let group = ready[start..<min(start + Self.filesPerBatch, ready.endIndex)]
                 start = group.endIndex
                 // Another process may take a file first; a failed batch waits in the work directory.
-                if !processor.process(group.filter { spool.claim($0) }) { break }
+                if !processor.process(group.filter { spool.claim($0) }) {
+                    if processor.storeNeedsRecovery { return 1 }
+                    break
+                }
             }
             if !spool.claimedFiles().isEmpty {
                 if once { return 1 }

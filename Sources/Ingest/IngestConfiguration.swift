@@ -100,7 +100,15 @@ public struct IngestConfiguration: Sendable {
 
     private mutating func applyGlobal(_ key: String, _ value: String, at place: String) {
         func number(_ apply: (Double) -> Void) {
-            if let number = Double(value) { apply(number) } else { warnings.append("\(place): \(key) = \(value) is not a number; ignored") }
+            if let number = Double(value), number.isFinite { apply(number) } else { warnings.append("\(place): \(key) = \(value) is not a number; ignored") }
+        }
+        /// A whole number in `range`; anything else is a warning and changes nothing.
+        func bounded(_ range: ClosedRange<Int64>, _ apply: (Double) -> Void) {
+            if let number = Int64(value), range.contains(number) {
+                apply(Double(number))
+            } else {
+                warnings.append("\(place): \(key) = \(value) is not a whole number from \(range.lowerBound) to \(range.upperBound); ignored")
+            }
         }
         switch key {
         case "perfdata_spool_dir", "spool_dir": spoolDirectory = value
@@ -119,12 +127,12 @@ public struct IngestConfiguration: Sendable {
         case "log_file": logFile = value
         case "pid_file": pidFile = value
         case "min_file_age": number { minimumFileAge = $0 }
-        case "future_tolerance": number { store.futureTolerance = Int64($0) }
-        case "sample_window": number { store.sampleWindow = Int64($0) }
+        case "future_tolerance": bounded(0...315_360_000) { store.futureTolerance = Int64($0) }
+        case "sample_window": bounded(1...315_360_000) { store.sampleWindow = Int64($0) }
         case "synchronous":
             store.synchronous = !["0", "no", "false", "off"].contains(value.lowercased())
-        case "step": number { store.policy.step = UInt64($0) }
-        case "heartbeat", "rrd_heartbeat": number { store.policy.heartbeat = UInt64($0) }
+        case "step": bounded(1...86_400) { store.policy.step = UInt64($0) }
+        case "heartbeat", "rrd_heartbeat": bounded(1...31_622_400) { store.policy.heartbeat = UInt64($0) }
         case "rra":
             if let archive = Self.archive(value, step: store.policy.step, at: place, warnings: &warnings) {
                 if store.policy.archives == SchemaPolicy.pnpArchives { store.policy.archives = [] }
@@ -138,14 +146,23 @@ public struct IngestConfiguration: Sendable {
     }
 
     private mutating func applyRule(_ key: String, _ value: String, to rule: inout SchemaPolicy.Rule, at place: String) {
+        func whole(_ range: ClosedRange<UInt64>) -> UInt64? {
+            guard let number = UInt64(value), range.contains(number) else {
+                warnings.append("\(place): \(key) = \(value) is not a whole number from \(range.lowerBound) to \(range.upperBound); ignored")
+                return nil
+            }
+            return number
+        }
         switch key {
-        case "step": rule.step = UInt64(value)
-        case "heartbeat": rule.heartbeat = UInt64(value)
+        case "step": rule.step = whole(1...86_400)
+        case "heartbeat": rule.heartbeat = whole(1...31_622_400)
         case "type":
             rule.type = DataSourceType(rawValue: value.uppercased())
             if rule.type == nil { warnings.append("\(place): type = \(value) is not a data source type; ignored") }
-        case "min": rule.minimum = value == "U" ? DoubleBits.unknown : Double(value)
-        case "max": rule.maximum = value == "U" ? DoubleBits.unknown : Double(value)
+        case "min", "max":
+            let bound = value == "U" ? DoubleBits.unknown : Double(value)
+            if bound == nil { warnings.append("\(place): \(key) = \(value) is not a number or U; ignored") }
+            if key == "min" { rule.minimum = bound } else { rule.maximum = bound }
         case "rra":
             if let archive = Self.archive(value, step: rule.step ?? store.policy.step, at: place, warnings: &warnings) {
                 rule.archives = (rule.archives ?? []) + [archive]
@@ -157,7 +174,13 @@ public struct IngestConfiguration: Sendable {
 
     private static func archive(_ text: String, step: UInt64, at place: String, warnings: inout [String]) -> Archive? {
         do {
-            return try SchemaDefinition.schema(step: step, definitions: ["DS:x:GAUGE:600:U:U", text]).archives.first
+            guard let archive = try SchemaDefinition.schema(step: step, definitions: ["DS:x:GAUGE:600:U:U", text]).archives.first else { return nil }
+            // Ten million rows (80 MB a data source) is already more than any graph needs.
+            guard archive.rows <= 10_000_000 else {
+                warnings.append("\(place): \(text): more than 10,000,000 rows; ignored")
+                return nil
+            }
+            return archive
         } catch {
             warnings.append("\(place): \(text): \(error.message); ignored")
             return nil

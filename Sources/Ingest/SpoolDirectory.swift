@@ -55,7 +55,7 @@ public struct SpoolDirectory: Sendable {
 
     /// Whether a spool file is there that is not yet old enough to be taken.
     public func hasWaitingFiles() -> Bool {
-        ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).contains(where: Self.isSpoolFile)
+        ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).contains { Self.isSpoolFile($0) && Self.isRegularFile(path + "/" + $0) }
     }
 
     /// Files claimed before a crash (or a store failure), to be processed first, in order.

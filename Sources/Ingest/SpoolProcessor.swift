@@ -13,6 +13,9 @@ public final class SpoolProcessor: @unchecked Sendable {
     public let store: Store
     let logger: Logger
     public private(set) var counters = IngestCounters()
+    /// Set when a failed batch could not be rolled back: the daemon must stop, and the store's
+    /// recovery at the next start puts things right (or refuses to start until it can).
+    public private(set) var storeNeedsRecovery = false
     private let statisticsPath: String
     private var countersWritten = Date.distantPast
 
@@ -60,14 +63,27 @@ public final class SpoolProcessor: @unchecked Sendable {
             outcome = try store.apply(files.flatMap(\.samples), now: now)
         } catch {
             logger.error("the store failed, nothing of \(files.map(\.name).joined(separator: ", ")) is stored; they stay in \(spool.workPath) and are tried again: \(error)")
-            store.rollBack()
+            do {
+                try store.rollBack()
+            } catch {
+                logger.error("the failed batch cannot be rolled back: \(error); stopping, the next start recovers the store")
+                storeNeedsRecovery = true
+            }
             return false
         }
-        var refusals: [String: [String]] = [:]
+        // One quarantine entry a line: its refused samples' reasons together, the line once.
+        var refusedLines: [String: [Int: [String]]] = [:]
         for refusal in outcome.rejected {
-            let original = files.first { $0.name == refusal.file }?.original(refusal.lineNumber) ?? ""
-            refusals[refusal.file, default: []].append("\(refusal.file):\(refusal.lineNumber): \(refusal.reason)\n\t\(original)")
-            logger.error("refused \(refusal.file):\(refusal.lineNumber): \(refusal.reason)")
+            refusedLines[refusal.file, default: [:]][refusal.lineNumber, default: []].append(refusal.reason)
+        }
+        var refusals: [String: [String]] = [:]
+        for (file, lines) in refusedLines {
+            let parsed = files.first { $0.name == file }
+            for (lineNumber, reasons) in lines.sorted(by: { $0.key < $1.key }) {
+                let shown = reasons.prefix(10).joined(separator: "; ") + (reasons.count > 10 ? "; and \(reasons.count - 10) more" : "")
+                refusals[file, default: []].append("\(file):\(lineNumber): \(shown)\n\t\(parsed?.original(lineNumber) ?? "")")
+                logger.error("refused \(reasons.count) sample(s) of \(file):\(lineNumber): \(reasons[0])")
+            }
         }
         for file in files {
             let quarantine = file.quarantine + (refusals[file.name] ?? [])

@@ -134,7 +134,7 @@ public final class RoundRobinFile {
     public func lock(timeout: Double) throws(RRDError) {
         let deadline = timeout > 0 ? Double(time(nil)) + timeout : 0
         while !Self.lock(descriptor, type: isWritable ? F_WRLCK : F_RDLCK) {
-            guard errno == EAGAIN || errno == EACCES, Double(time(nil)) < deadline else {
+            guard errno == EAGAIN || errno == EACCES, timeout > 0, Double(time(nil)) < deadline else {
                 throw RRDError("could not lock RRD '\(path)'")
             }
             usleep(10_000)
@@ -229,6 +229,14 @@ public final class RoundRobinFile {
             throw RRDError("'\(path)' was last updated at \(lastUpdate).\(microseconds); the file is damaged")
         }
         return (Schema(step: step, dataSources: dataSources, archives: archives), version, layout)
+    }
+
+    /// Whether the path now names another file than the one open (it was replaced or removed).
+    public var isReplaced: Bool {
+        var opened = stat()
+        var current = stat()
+        guard fstat(descriptor, &opened) == 0, stat(path, &current) == 0 else { return true }
+        return opened.st_ino != current.st_ino || opened.st_dev != current.st_dev
     }
 
     /// Refuses to touch a file that shrank under us (`cp backup.rrd live.rrd` truncates it in

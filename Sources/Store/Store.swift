@@ -190,24 +190,36 @@ public final class Store: @unchecked Sendable {
             bySeries[sample.key, default: []].append(sample)
         }
         guard !order.isEmpty else { return outcome }
-        if open.count + order.count > options.openFileLimit { open.removeAll() }
+        // A batch of more series than files may be open is applied in parts, each part all or
+        // nothing. Parts split by series, so a crash between them loses nothing: the committed
+        // part's samples are skipped as not newer when the spool files are applied again. Small
+        // parts also keep each file locked only briefly.
+        let part = max(1, min(500, options.openFileLimit - 64))
+        var start = 0
+        while start < order.count {
+            let keys = Array(order[start..<min(start + part, order.count)])
+            start += keys.count
+            if open.count + keys.count > options.openFileLimit { open.removeAll() }
+            outcome.add(try applyPart(keys, bySeries))
+        }
+        return outcome
+    }
 
+    private func applyPart(_ order: [SeriesKey], _ bySeries: [SeriesKey: [StoreSample]]) throws -> BatchOutcome {
+        var outcome = BatchOutcome()
         var series: [Series] = []
-        var locked: [Series] = []
-        // Files are locked only while a batch changes them; rrdtool and readers use them between.
-        defer { for opened in locked { opened.file.unlock() } }
         for key in order {
             let (opened, created) = try openSeries(key, first: bySeries[key]![0])
             if created { outcome.createdSeries += 1 }
-            do {
-                try opened.file.lock(timeout: 10)
-            } catch {
-                throw StoreError(message: error.message + " (a reader held it for more than 10 s)")
-            }
-            locked.append(opened)
-            let newest = max(opened.file.lastUpdate, bySeries[key]!.map(\.time).max()!)
-            opened.journalCutoff = try pruneSamples(opened, newest: newest)
             series.append(opened)
+        }
+        // Files are locked only while a batch changes them; rrdtool and readers use them between.
+        // All of them or none: waiting for one while holding the others would shut readers out.
+        try Self.lockAll(series.map(\.file), timeout: 10)
+        defer { for opened in series { opened.file.unlock() } }
+        for opened in series {
+            let newest = max(opened.file.lastUpdate, bySeries[opened.key]!.map(\.time).max()!)
+            opened.journalCutoff = try pruneSamples(opened, newest: newest)
         }
         try writeBatchRecord(series)
         if options.synchronous { try Self.synchronizeDirectory(root.path) }
@@ -246,6 +258,31 @@ public final class Store: @unchecked Sendable {
         }
         if options.synchronous { try Self.synchronizeDirectory(root.path) }
         return outcome
+    }
+
+    /// Locks every file, waiting up to `timeout` seconds for readers; never holds some while
+    /// waiting for another.
+    static func lockAll(_ files: [RoundRobinFile], timeout: Double) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            var held: [RoundRobinFile] = []
+            var busy: String?
+            for file in files {
+                do {
+                    try file.lock(timeout: 0)
+                    held.append(file)
+                } catch {
+                    busy = file.path
+                    break
+                }
+            }
+            guard let busy else { return }
+            held.forEach { $0.unlock() }
+            guard Date() < deadline else {
+                throw StoreError(message: "could not lock RRD '\(busy)': a reader held it for more than \(Int(timeout)) s")
+            }
+            usleep(20_000)
+        }
     }
 
     private static func apply(_ samples: [StoreSample], to series: Series, outcome: inout BatchOutcome) {
@@ -291,7 +328,11 @@ public final class Store: @unchecked Sendable {
     // MARK: Series files
 
     private func openSeries(_ key: SeriesKey, first: StoreSample) throws -> (Series, Bool) {
-        if let series = open[key] { return (series, false) }
+        if let series = open[key] {
+            // A file replaced under us (a restore, `cp backup.rrd`) is opened again.
+            if !series.file.isReplaced { return (series, false) }
+            open[key] = nil
+        }
         let relative = key.relativePath
         let basePath = root.appendingPathComponent(relative).path
         let directory = (basePath as NSString).deletingLastPathComponent
@@ -414,9 +455,9 @@ public final class Store: @unchecked Sendable {
 
     /// Undoes a batch that failed half-way (a full disk): closes every file and puts back what
     /// the batch record saved.
-    public func rollBack() {
+    public func rollBack() throws {
         open.removeAll()
-        try? recover()
+        try recover()
     }
 
     private func recover() throws {
