@@ -39,13 +39,14 @@ public struct PerfdataItem: Sendable, Hashable {
 
 extension PerfdataItem: Encodable {
     private enum CodingKeys: String, CodingKey {
-        case label, value, uom, warn, crit, min, max
+        case label, value, valueText = "value_text", uom, warn, crit, min, max
     }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(label, forKey: .label)
         try container.encode(value, forKey: .value)
+        try container.encode(valueText, forKey: .valueText)
         try container.encode(unit, forKey: .uom)
         try container.encode(warning, forKey: .warn)
         try container.encode(critical, forKey: .crit)

@@ -33,15 +33,17 @@ import Testing
     }
 
     @Test func perfdataAsJSON() throws {
-        let run = try Self.perfq(["parse", "--perfdata", "load1=1.35;5;8;0; 'a b'=U"])
+        let run = try Self.perfq(["parse", "--perfdata", "load1=1.350;5;8;0; 'a b'=U c=0,50"])
         #expect(run.status == 0 && run.error.isEmpty)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any])
         let items = try #require(json["items"] as? [[String: Any]])
-        #expect(items.count == 2)
+        #expect(items.count == 3)
         #expect(items[0]["label"] as? String == "load1" && items[0]["value"] as? Double == 1.35)
         #expect((items[0]["warn"] as? [String: Any])?["end"] as? Double == 5)
         #expect(items[1]["value"] is NSNull)
-        #expect((json["warnings"] as? [Any])?.isEmpty == true)
+        // The text rrdtool is given: as written (rrdtool stores it as last_ds), a comma made a point.
+        #expect(items.map { $0["value_text"] as? String } == ["1.350", "U", "0.50"])
+        #expect((json["warnings"] as? [Any])?.count == 1)
     }
 
     @Test func droppedItemsExitOneAndSayWhy() throws {
