@@ -6,6 +6,7 @@ let benchmarks: [String: (ArraySlice<String>) throws -> Void] = [
     "update": UpdateBenchmark.run,
     "ingest": IngestBenchmark.run,
     "export": ExportBenchmark.run,
+    "gearman": GearmanBenchmark.run,
 ]
 
 let arguments = CommandLine.arguments.dropFirst()

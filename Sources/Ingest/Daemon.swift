@@ -13,13 +13,14 @@ public final class Daemon: @unchecked Sendable {
     /// What the command line said; it wins over the configuration file, also after SIGHUP.
     private let overrides: @Sendable (inout IngestConfiguration) -> Void
     public let logger: Logger
-    private let stopRequested = Atomic<Bool>(false)
-    private let reloadRequested = Atomic<Bool>(false)
-    private var signalSources: [any DispatchSourceSignal] = []
+    private let signals = SignalFlags()
+    /// Fills the spool from Mod-Gearman's queue, when perfqd takes jobs too.
+    private let feeder: (any SpoolFeeder)?
     /// Spool files stored in one batch when a backlog is waiting.
     static let filesPerBatch = 64
 
     public init(configuration: IngestConfiguration, configurationPath: String?, once: Bool,
+                feeder: (any SpoolFeeder)? = nil,
                 overrides: @escaping @Sendable (inout IngestConfiguration) -> Void = { _ in }) {
         var configuration = configuration
         overrides(&configuration)
@@ -27,6 +28,7 @@ public final class Daemon: @unchecked Sendable {
         self.configurationPath = configurationPath
         self.once = once
         self.overrides = overrides
+        self.feeder = feeder
         logger = Logger(level: configuration.logLevel, destination: configuration.logDestination)
     }
 
@@ -62,9 +64,22 @@ public final class Daemon: @unchecked Sendable {
         defer {
             if let pidFile = configuration.pidFile { unlink(pidFile) }
         }
-        installSignalHandlers()
+        signals.install()
         let processor = SpoolProcessor(spool: spool, store: store, logger: logger)
         logger.info("perfqd \(getpid()) watching \(spoolPath), storing into \(storePath)")
+        let feederDone = DispatchSemaphore(value: 0)
+        if let feeder {
+            let counters = processor.feederCounters
+            Thread.detachNewThread { [logger, signals] in
+                feeder.feed(spool, logger: logger, counters: counters, signals: signals)
+                feederDone.signal()
+            }
+        }
+        defer {
+            // The feeder lets go of its jobs only once they are in the spool; wait for that.
+            signals.requestStop()
+            if feeder != nil { feederDone.wait() }
+        }
 
         var watcher: SpoolWatcher?
         if !once {
@@ -76,8 +91,8 @@ public final class Daemon: @unchecked Sendable {
         }
         var announced: Set<String> = []
         var retryDelay = 1.0
-        while !stopRequested.load(ordering: .relaxed) {
-            if reloadRequested.exchange(false, ordering: .relaxed) { reload(store: store) }
+        while !signals.isStopRequested {
+            if signals.takeReloadRequest() { reload(store: store) }
             // Files already claimed come first: left by a crash (the store rolled their batch
             // back) or by a store failure; their samples are older than anything still waiting.
             let claimed = spool.claimedFiles()
@@ -96,7 +111,7 @@ public final class Daemon: @unchecked Sendable {
             announced.subtract(ready)
             // A backlog is taken in groups that share one store batch (and its fsyncs).
             var start = ready.startIndex
-            while start < ready.endIndex && !stopRequested.load(ordering: .relaxed) {
+            while start < ready.endIndex && !signals.isStopRequested {
                 waitForLoad()
                 let group = ready[start..<min(start + Self.filesPerBatch, ready.endIndex)]
                 start = group.endIndex
@@ -116,7 +131,7 @@ public final class Daemon: @unchecked Sendable {
             // take is taken as soon as it is old enough.
             let wait = spool.hasWaitingFiles() ? min(configuration.sleepTime, configuration.minimumFileAge + 0.2) : configuration.sleepTime
             let deadline = Date().addingTimeInterval(wait)
-            while !stopRequested.load(ordering: .relaxed) && !reloadRequested.load(ordering: .relaxed) && Date() < deadline {
+            while !signals.isStopRequested && !signals.isReloadRequested && Date() < deadline {
                 if let watcher {
                     watcher.wait(timeout: 0.25)
                     let arrived = watcher.takeAnnounced()
@@ -136,25 +151,8 @@ public final class Daemon: @unchecked Sendable {
 
     private func sleepUnlessStopped(_ seconds: Double) {
         let deadline = Date().addingTimeInterval(seconds)
-        while !stopRequested.load(ordering: .relaxed) && Date() < deadline {
+        while !signals.isStopRequested && Date() < deadline {
             Thread.sleep(forTimeInterval: 0.25)
-        }
-    }
-
-    private func installSignalHandlers() {
-        for (number, reload) in [(SIGTERM, false), (SIGINT, false), (SIGHUP, true)] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { [weak self] in
-                guard let self else { return }
-                if reload {
-                    self.reloadRequested.store(true, ordering: .relaxed)
-                } else {
-                    self.stopRequested.store(true, ordering: .relaxed)
-                }
-            }
-            source.resume()
-            signalSources.append(source)
         }
     }
 
@@ -181,7 +179,7 @@ public final class Daemon: @unchecked Sendable {
     /// NPCD's load_threshold: above it, wait before taking the next file.
     private func waitForLoad() {
         guard configuration.loadThreshold > 0 else { return }
-        while !stopRequested.load(ordering: .relaxed),
+        while !signals.isStopRequested,
               let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8),
               let load = Double(text.split(separator: " ").first ?? ""), load > configuration.loadThreshold {
             logger.debug("load \(load) above load_threshold \(configuration.loadThreshold); waiting")

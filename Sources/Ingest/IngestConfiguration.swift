@@ -24,6 +24,8 @@ public struct IngestConfiguration: Sendable {
     /// A file found by a scan (not announced by inotify) is taken once it is this old.
     public var minimumFileAge = 2.0
     public var store = Store.Options()
+    /// Mod-Gearman's perfdata queue, when jobs come from gearmand too (or only).
+    public var gearman = GearmanSettings()
     /// What the file said that was not understood; reported as warnings, never fatal.
     public var warnings: [String] = []
 
@@ -127,6 +129,12 @@ public struct IngestConfiguration: Sendable {
         case "log_file": logFile = value
         case "pid_file": pidFile = value
         case "min_file_age": number { minimumFileAge = $0 }
+        case "gearman_servers": gearman.servers = GearmanSettings.list(value)
+        case "gearman_queues": gearman.queues = GearmanSettings.list(value)
+        case "encryption": gearman.encryption = !["0", "no", "false", "off"].contains(value.lowercased())
+        case "key": gearman.key = value
+        case "keyfile": gearman.keyFile = value
+        case "shards": gearman.shards = GearmanSettings.list(value)
         case "future_tolerance": bounded(0...315_360_000) { store.futureTolerance = Int64($0) }
         case "sample_window": bounded(1...315_360_000) { store.sampleWindow = Int64($0) }
         case "synchronous":

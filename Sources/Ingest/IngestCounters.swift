@@ -15,12 +15,16 @@ public struct IngestCounters: Codable, Sendable, Equatable {
     public var quarantined = 0
     public var failedFiles = 0
     public var createdSeries = 0
+    /// Mod-Gearman jobs written into the spool, and those that could not be read (a wrong key).
+    public var jobs = 0
+    public var undecodableJobs = 0
     public var startedAt: Int64 = 0
     public var updatedAt: Int64 = 0
 
     enum CodingKeys: String, CodingKey {
         case files, records, items, updates, skipped, rejected, quarantined
         case failedFiles = "failed_files", createdSeries = "created_series"
+        case jobs, undecodableJobs = "undecodable_jobs"
         case startedAt = "started_at", updatedAt = "updated_at"
     }
 
@@ -28,5 +32,6 @@ public struct IngestCounters: Codable, Sendable, Equatable {
 
     public var summary: String {
         "\(files) files, \(records) records, \(items) items, \(updates) updates, \(skipped) skipped, \(rejected) rejected, \(quarantined) quarantined, \(failedFiles) failed files, \(createdSeries) new series"
+            + (jobs + undecodableJobs > 0 ? ", \(jobs) gearman jobs, \(undecodableJobs) undecodable" : "")
     }
 }

@@ -40,17 +40,19 @@ public struct SpoolDirectory: Sendable {
     }
 
     /// The spool files ready to be taken, oldest first. A file is ready when inotify announced it
-    /// (`announced`) or it is at least `minimumAge` seconds old.
+    /// (`announced`) or it is at least `minimumAge` seconds old. Only the oldest files up to the
+    /// first one not ready are returned: a newer file taken before an older one would make the
+    /// older one's samples "not newer" than their series' last update, and they would be lost.
     public func readyFiles(announced: Set<String>, minimumAge: Double) -> [String] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return [] }
         let now = Date()
-        return names.filter { name in
-            guard Self.isSpoolFile(name), Self.isRegularFile(path + "/" + name) else { return false }
+        let waiting = names.filter { Self.isSpoolFile($0) && Self.isRegularFile(path + "/" + $0) }.sorted(by: Self.order)
+        return Array(waiting.prefix { name in
             if announced.contains(name) || minimumAge <= 0 { return true }
             guard let attributes = try? FileManager.default.attributesOfItem(atPath: path + "/" + name),
                   let modified = attributes[.modificationDate] as? Date else { return false }
             return now.timeIntervalSince(modified) >= minimumAge
-        }.sorted(by: Self.order)
+        })
     }
 
     /// Whether a spool file is there that is not yet old enough to be taken.

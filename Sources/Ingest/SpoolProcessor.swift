@@ -13,6 +13,8 @@ public final class SpoolProcessor: @unchecked Sendable {
     public let store: Store
     let logger: Logger
     public private(set) var counters = IngestCounters()
+    /// Jobs a feeder took from Mod-Gearman's queue, copied into `counters` when they are written.
+    public let feederCounters = FeederCounters()
     /// Set when a failed batch could not be rolled back: the daemon must stop, and the store's
     /// recovery at the next start puts things right (or refuses to start until it can).
     public private(set) var storeNeedsRecovery = false
@@ -192,6 +194,8 @@ public final class SpoolProcessor: @unchecked Sendable {
         guard force || now.timeIntervalSince(countersWritten) >= 1 else { return }
         countersWritten = now
         counters.updatedAt = Int64(now.timeIntervalSince1970)
+        counters.jobs = feederCounters.jobs.load(ordering: .relaxed)
+        counters.undecodableJobs = feederCounters.undecodableJobs.load(ordering: .relaxed)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         if let data = try? encoder.encode(counters) {

@@ -547,6 +547,10 @@ public final class Store: @unchecked Sendable {
 public struct StoreError: Error, CustomStringConvertible, Sendable {
     public var message: String
     public var description: String { message }
+
+    public init(message: String) {
+        self.message = message
+    }
 }
 
 /// Lets the workers of one batch write their own slot of a shared buffer.

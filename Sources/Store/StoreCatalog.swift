@@ -17,6 +17,17 @@ public struct StoredSeries: Sendable {
 
 /// Reads what a store holds, without taking the writer's lock: perfq and perfqd can run at once.
 public enum StoreCatalog {
+    /// The host names the store has series of, as the checks sent them.
+    public static func hostNames(in root: URL) -> [[UInt8]] {
+        let directories = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
+        return directories.sorted().filter { !$0.hasPrefix(".") }.compactMap { directory in
+            if let bytes = SeriesName.unescape(directory) { return bytes }
+            // A name too long to be a directory name: its series' metadata has it.
+            return series(in: root).first { URL(fileURLWithPath: $0.basePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent == directory }
+                .map { Array($0.host.utf8) }
+        }
+    }
+
     /// Every series, sorted by host, service and label; `host` and `service` narrow the list
     /// to those names.
     public static func series(in root: URL, host: String? = nil, service: String? = nil) -> [StoredSeries] {

@@ -34,6 +34,10 @@ let usage = """
       page HOST SERVICE [LABEL] -o FILE.html [--highcharts URL[,URL]] [--start T] [--end T]
                                 a self-contained chart page (Highcharts from the official CDN,
                                 or from the given URLs or paths)
+      shard --shards A,B,... [--from A,B,...] (--store DIR | HOST...)
+                                which shard of a sharded site (perfqd --route-to) keeps each
+                                host; with --from, only the hosts that move between the two
+                                maps, as HOST FROM TO
 
     exit status: 0 all input used, 1 some input rejected, 2 bad usage or unreadable input
     """
@@ -265,6 +269,46 @@ case "list", "info", "last", "fetch", "export", "page", "explain":
         finish(0)
     } catch {
         fail("\(error)", status: 1)
+    }
+
+case "shard":
+    var options: [String: String] = [:]
+    var hosts: [[UInt8]] = []
+    var index = 0
+    while index < arguments.count {
+        let argument = arguments[index]
+        if ["--shards", "--from", "--store"].contains(argument) {
+            guard index + 1 < arguments.count else { fail("\(argument) needs a value\n\(usage)") }
+            options[argument] = arguments[index + 1]
+            index += 1
+        } else if argument.hasPrefix("--") {
+            fail("unknown option '\(argument)'\n\(usage)")
+        } else {
+            hosts.append(rawArgument(index + 2))
+        }
+        index += 1
+    }
+    guard let shards = options["--shards"] else { fail("shard needs --shards A,B,...\n\(usage)") }
+    if let store = options["--store"] {
+        guard hosts.isEmpty else { fail("shard takes --store or host names, not both") }
+        hosts = StoreCatalog.hostNames(in: URL(fileURLWithPath: store))
+    }
+    guard !hosts.isEmpty else { fail("shard needs host names or --store DIR\n\(usage)") }
+    do {
+        let map = try ShardMap(list: shards)
+        let previous = try options["--from"].map { try ShardMap(list: $0) }
+        for host in hosts {
+            let name = RawText(bytes: host).text
+            let shard = map.shard(forHost: host)
+            if let previous {
+                let before = previous.shard(forHost: host)
+                if before != shard { output.write(Data("\(name)\t\(before)\t\(shard)\n".utf8)) }
+            } else {
+                output.write(Data("\(name)\t\(shard)\n".utf8))
+            }
+        }
+    } catch {
+        fail("\(error)")
     }
 
 case "rrd":

@@ -1,15 +1,21 @@
 import Foundation
 import Ingest
+import ModGearman
 
 let usage = """
     usage: perfqd --spool DIR --store DIR [--config FILE] [--once] [--workers N] [--no-sync]
                   [--log-level 0|1|2]
+                  [--gearman HOST:PORT[,...] [--queue NAME[,...]] [--key-file FILE | --key KEY | --no-encryption]]
+           perfqd --gearman HOST:PORT[,...] --route-to SHARD[,...] [--queue NAME[,...]] [--key-file FILE ...]
 
     Watches DIR for the bulk perfdata files Nagios, Icinga 2 or Naemon rotate into it (the files
     NPCD would take), and stores every value in round-robin files under the store directory.
     --config reads npcd.cfg's keys and perfqd's own; the command line wins over it.
     --once takes the files there now and exits. SIGTERM/SIGINT finish the current file and stop;
     SIGHUP reads the configuration again. Counters: <store>/.perfqd-stats.json.
+    --gearman also takes Mod-Gearman's perfdata jobs (queue "perfdata" unless --queue says
+    otherwise) from gearmand, through the spool. With --route-to, perfqd stores nothing: it passes
+    each job on to the queue <queue>_<shard>, the shard chosen by host name, for the storage nodes.
     """
 
 func fail(_ message: String) -> Never {
@@ -58,6 +64,22 @@ while index < arguments.count {
     case "--log-level":
         guard let level = Int(value()), let chosen = Logger.Level(rawValue: level) else { fail("--log-level takes 0, 1 or 2") }
         settings.append { $0.logLevel = chosen }
+    case "--gearman":
+        let servers = value()
+        settings.append { $0.gearman.servers = servers.split(separator: ",").map(String.init) }
+    case "--queue":
+        let queues = value()
+        settings.append { $0.gearman.queues = queues.split(separator: ",").map(String.init) }
+    case "--key":
+        let key = value()
+        settings.append { $0.gearman.key = key; $0.gearman.keyFile = nil; $0.gearman.encryption = true }
+    case "--key-file":
+        let file = value()
+        settings.append { $0.gearman.keyFile = file; $0.gearman.encryption = true }
+    case "--no-encryption": settings.append { $0.gearman.encryption = false }
+    case "--route-to":
+        let shards = value()
+        settings.append { $0.gearman.shards = shards.split(separator: ",").map(String.init) }
     case "-d", "-f":
         fail("\(argument): perfqd runs in the foreground; give the configuration with --config (see README: running perfqd under systemd)")
     case "-h", "--help":
@@ -69,6 +91,29 @@ while index < arguments.count {
     index += 1
 }
 let commandLine = settings
-exit(Daemon(configuration: configuration, configurationPath: configurationPath, once: once) { configuration in
+var effective = configuration
+for setting in commandLine { setting(&effective) }
+
+if !effective.gearman.shards.isEmpty {
+    guard effective.gearman.isEnabled else { fail("--route-to needs --gearman HOST:PORT") }
+    let logger = Logger(level: effective.logLevel, destination: effective.logDestination)
+    let signals = SignalFlags()
+    signals.install()
+    do {
+        exit(try JobRouter(settings: effective.gearman, logger: logger).run(signals: signals))
+    } catch {
+        fail("\(error)")
+    }
+}
+var feeder: JobReceiver?
+if effective.gearman.isEnabled {
+    if once { fail("--once takes the spool files there now; it cannot be used with --gearman") }
+    do {
+        feeder = try JobReceiver(settings: effective.gearman)
+    } catch {
+        fail("\(error)")
+    }
+}
+exit(Daemon(configuration: configuration, configurationPath: configurationPath, once: once, feeder: feeder) { configuration in
     for setting in commandLine { setting(&configuration) }
 }.run())

@@ -1,0 +1,1 @@
+#include <libgearman-1.0/gearman.h>

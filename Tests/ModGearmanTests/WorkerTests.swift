@@ -1,0 +1,149 @@
+import Foundation
+import Ingest
+import ModGearman
+import Testing
+
+/// perfqd against a real gearmand: Mod-Gearman's jobs in, the same store out as from the spool.
+@Suite(.serialized) struct WorkerTests {
+    static let key = "should_be_changed"
+
+    static func submit(_ payloads: [[UInt8]], to queue: String, on gearmand: Gearmand) throws {
+        let client = try GearmanClient(servers: gearmand.address)
+        try client.submitInBackground(payloads.map { GearmanClient.Job(queue: queue, payload: $0) })
+    }
+
+    static func encrypted(_ lines: [String]) -> [[UInt8]] {
+        lines.map { JobPayload.encode(Array($0.utf8), key: ModGearmanKey(key)) }
+    }
+
+    @Test(.timeLimit(.minutes(3))) func jobsOfEveryKind() throws {
+        let root = temporaryDirectory("gearman-kinds")
+        let gearmand = try Gearmand(directory: root)
+        let spool = root.appendingPathComponent("spool")
+        let store = root.appendingPathComponent("store")
+        let ours = checkResults(hosts: 5, rounds: 3).flatMap { $0 }
+        let theirs = checkResults(hosts: 2, rounds: 3, prefix: "openssl").flatMap { $0 }
+        let noTime = "DATATYPE::SERVICEPERFDATA\tHOSTNAME::host-0\tSERVICEDESC::Load\tSERVICEPERFDATA::load1=1"
+        let wrongKey = [ours[0], ours[1]].map { JobPayload.encode(Array($0.utf8), key: ModGearmanKey("not the key")) }
+        let notBase64 = Array("%%% not a job %%%".utf8)
+        let unencrypted = JobPayload.encode(Array(ours[2].utf8), key: nil)
+
+        let perfqd = try startPerfqd(["--spool", spool.path, "--store", store.path, "--gearman", gearmand.address, "--key", Self.key],
+                                     log: root.appendingPathComponent("perfqd.log"))
+        defer { stop(perfqd) }
+        try Self.submit(Self.encrypted(ours) + wrongKey + [notBase64], to: "perfdata", on: gearmand)
+        try Self.submit(try theirs.map { try JobPayloadTests.opensslPayload($0, key: Self.key) } + [unencrypted] + Self.encrypted([noTime]),
+                        to: "perfdata", on: gearmand)
+        try waitUntil(timeout: 60) { gearmand.isIdle && isDrained(spool) && counters(store).map { $0.jobs + $0.undecodableJobs } == 26 }
+
+        let reference = try referenceStore(ours + theirs, in: root)
+        #expect(contents(store) == contents(reference))
+        #expect(contents(store).keys.contains { $0.hasPrefix("openssl-1/") })
+        let stats = try #require(counters(store))
+        #expect(stats.jobs == ours.count + theirs.count + 1)
+        #expect(stats.undecodableJobs == 4)
+        // Unreadable jobs are kept as they came, with the reason and a hint beside them.
+        let failed = spool.appendingPathComponent("failed")
+        var reasons: [Data: String] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: failed.path) where name.hasPrefix("gearman-job.") && !name.hasSuffix(".reason") {
+            let payload = try #require(FileManager.default.contents(atPath: failed.appendingPathComponent(name).path))
+            reasons[payload] = try String(contentsOf: failed.appendingPathComponent(name + ".reason"), encoding: .utf8)
+        }
+        #expect(Set(reasons.keys) == Set((wrongKey + [notBase64, unencrypted]).map { Data($0) }))
+        for payload in wrongKey { #expect(reasons[Data(payload)]?.contains("check that the key") == true) }
+        #expect(reasons[Data(unencrypted)]?.contains("set encryption = no") == true)
+        #expect(reasons[Data(notBase64)]?.contains("neither base64 nor a spool line") == true)
+        // The job without a check time is read, and its line quarantined with the reason.
+        let quarantine = try FileManager.default.contentsOfDirectory(atPath: spool.appendingPathComponent("quarantine").path)
+        let notes = try quarantine.map { try String(contentsOf: spool.appendingPathComponent("quarantine/\($0)"), encoding: .utf8) }.joined()
+        #expect(notes.contains("no TIMET") && notes.contains("HOSTNAME::host-0\tSERVICEDESC::Load"))
+    }
+
+    @Test(.timeLimit(.minutes(3))) func unencryptedJobsWithEncryptionOff() throws {
+        let root = temporaryDirectory("gearman-plain")
+        let gearmand = try Gearmand(directory: root)
+        let spool = root.appendingPathComponent("spool")
+        let store = root.appendingPathComponent("store")
+        let lines = checkResults(hosts: 3, rounds: 4).flatMap { $0 }
+        let perfqd = try startPerfqd(["--spool", spool.path, "--store", store.path, "--gearman", gearmand.address,
+                                      "--queue", "perfdata_plain", "--no-encryption"], log: root.appendingPathComponent("perfqd.log"))
+        defer { stop(perfqd) }
+        // Half base64 as Mod-Gearman sends them with encryption=no, half plain lines.
+        let payloads = lines.enumerated().map { $0.offset % 2 == 0 ? JobPayload.encode(Array($0.element.utf8), key: nil) : Array($0.element.utf8) }
+        try Self.submit(payloads, to: "perfdata_plain", on: gearmand)
+        try waitUntil(timeout: 60) { gearmand.isIdle && isDrained(spool) && counters(store)?.jobs == lines.count }
+        #expect(contents(store) == contents(try referenceStore(lines, in: root)))
+    }
+
+    /// A router and two storage nodes: each host's series in exactly one store, the one the shard
+    /// map names, and together the stores hold what one spool run makes of every job.
+    @Test(.timeLimit(.minutes(3))) func routerAndTwoStorageNodes() throws {
+        let root = temporaryDirectory("gearman-shards")
+        let gearmand = try Gearmand(directory: root)
+        let lines = checkResults(hosts: 24, rounds: 4).flatMap { $0 }
+        var processes: [Process] = []
+        defer { processes.forEach(stop) }
+        processes.append(try startPerfqd(["--gearman", gearmand.address, "--key", Self.key, "--route-to", "a,b"],
+                                         log: root.appendingPathComponent("router.log")))
+        for shard in ["a", "b"] {
+            processes.append(try startPerfqd(["--spool", root.appendingPathComponent("spool-\(shard)").path,
+                                              "--store", root.appendingPathComponent("store-\(shard)").path,
+                                              "--gearman", gearmand.address, "--queue", "perfdata_\(shard)", "--key", Self.key],
+                                             log: root.appendingPathComponent("node-\(shard).log")))
+        }
+        try Self.submit(Self.encrypted(lines), to: "perfdata", on: gearmand)
+        try waitUntil(timeout: 60) {
+            gearmand.isIdle && ["a", "b"].allSatisfy { isDrained(root.appendingPathComponent("spool-\($0)")) }
+                && ["a", "b"].compactMap { counters(root.appendingPathComponent("store-\($0)"))?.jobs }.reduce(0, +) == lines.count
+        }
+        let map = try ShardMap(list: "a,b")
+        var union: [String: Data] = [:]
+        for shard in ["a", "b"] {
+            let stored = contents(root.appendingPathComponent("store-\(shard)"))
+            let hosts = Set(stored.keys.map { String($0.prefix { $0 != "/" }) })
+            #expect(!hosts.isEmpty)
+            for host in hosts { #expect(map.shard(forHost: host) == shard, "\(host) is in store-\(shard)") }
+            union.merge(stored) { first, _ in Issue.record("a file in both stores"); return first }
+        }
+        #expect(union == contents(try referenceStore(lines, in: root)))
+    }
+
+    /// `kill -9` while jobs stream in, a restart each time: the store ends as one uninterrupted
+    /// spool run leaves it, so no job was lost and none applied twice.
+    @Test(.timeLimit(.minutes(5))) func killNineMidStreamLosesNothing() throws {
+        let root = temporaryDirectory("gearman-kill")
+        let gearmand = try Gearmand(directory: root)
+        let spool = root.appendingPathComponent("spool")
+        let store = root.appendingPathComponent("store")
+        let rounds = checkResults(hosts: 40, rounds: 30)
+        let arguments = ["--spool", spool.path, "--store", store.path, "--gearman", gearmand.address, "--key", Self.key]
+        let log = root.appendingPathComponent("perfqd.log")
+        var perfqd = try startPerfqd(arguments, log: log)
+        defer { stop(perfqd) }
+
+        let submitter = Thread {
+            for round in rounds {
+                try? Self.submit(Self.encrypted(round), to: "perfdata", on: gearmand)
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+        }
+        submitter.start()
+        var generator = SystemRandomNumberGenerator()
+        // Kills spread over the three seconds the checks stream in.
+        for _ in 0..<8 {
+            Thread.sleep(forTimeInterval: Double.random(in: 0.1...0.5, using: &generator))
+            kill(perfqd.processIdentifier, SIGKILL)
+            perfqd.waitUntilExit()
+            perfqd = try startPerfqd(arguments, log: log)
+        }
+        let lines = rounds.flatMap { $0 }
+        try waitUntil(timeout: 120) {
+            submitter.isFinished && gearmand.isIdle && isDrained(spool)
+        }
+        stop(perfqd)
+        #expect(perfqd.terminationStatus == 0)
+        #expect(contents(store) == contents(try referenceStore(lines, in: root)))
+        let failed = try FileManager.default.contentsOfDirectory(atPath: spool.appendingPathComponent("failed").path)
+        #expect(failed.isEmpty)
+    }
+}
