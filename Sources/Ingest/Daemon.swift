@@ -170,7 +170,7 @@ public final class Daemon: @unchecked Sendable {
             configuration = fresh
             store.options = fresh.store
             logger.configure(level: fresh.logLevel, destination: fresh.logDestination)
-            logger.info("SIGHUP: read \(configurationPath) again (the spool and store directories need a restart)")
+            logger.info("SIGHUP: read \(configurationPath) again (the spool and store directories and the gearman settings need a restart)")
         } catch {
             logger.error("SIGHUP: \(error); keeping the configuration in force")
         }

@@ -66,11 +66,13 @@ import Testing
         let store = root.appendingPathComponent("store")
         let lines = checkResults(hosts: 3, rounds: 4).flatMap { $0 }
         let perfqd = try startPerfqd(["--spool", spool.path, "--store", store.path, "--gearman", gearmand.address,
-                                      "--queue", "perfdata_plain", "--no-encryption"], log: root.appendingPathComponent("perfqd.log"))
+                                      "--queue", "perfdata_plain,perfdata_other", "--no-encryption"], log: root.appendingPathComponent("perfqd.log"))
         defer { stop(perfqd) }
-        // Half base64 as Mod-Gearman sends them with encryption=no, half plain lines.
+        // Half base64 as Mod-Gearman sends them with encryption=no, half plain lines; host-0 on one
+        // queue, the others on another (each series on one queue, as Mod-Gearman sends them).
         let payloads = lines.enumerated().map { $0.offset % 2 == 0 ? JobPayload.encode(Array($0.element.utf8), key: nil) : Array($0.element.utf8) }
-        try Self.submit(payloads, to: "perfdata_plain", on: gearmand)
+        let client = try GearmanClient(servers: gearmand.address)
+        try client.submitInBackground(payloads.enumerated().map { .init(queue: $0.offset % 3 == 0 ? "perfdata_plain" : "perfdata_other", payload: $0.element) })
         try waitUntil(timeout: 60) { gearmand.isIdle && isDrained(spool) && counters(store)?.jobs == lines.count }
         #expect(contents(store) == contents(try referenceStore(lines, in: root)))
     }

@@ -1,0 +1,38 @@
+import Foundation
+import Ingest
+import ModGearman
+import Testing
+
+@Suite struct GearmanSettingsTests {
+    /// Mod-Gearman's own keys can be copied over; perfqd's say where gearmand is and what to take.
+    @Test func theConfigurationFileSetsEverything() throws {
+        let directory = temporaryDirectory("gearman-config")
+        let keyFile = directory.appendingPathComponent("secret.key")
+        try "from the file\n".write(to: keyFile, atomically: true, encoding: .utf8)
+        let file = directory.appendingPathComponent("perfqd.cfg")
+        try """
+            gearman_servers = gm1:4730, gm2:4731
+            gearman_queues = perfdata,perfdata_pnp
+            keyfile = \(keyFile.path)
+            shards = a,b
+            """.write(to: file, atomically: true, encoding: .utf8)
+        let configuration = try IngestConfiguration.read(file.path)
+        #expect(configuration.warnings.isEmpty)
+        #expect(configuration.gearman.servers == ["gm1:4730", "gm2:4731"])
+        #expect(configuration.gearman.queues == ["perfdata", "perfdata_pnp"])
+        #expect(configuration.gearman.shards == ["a", "b"])
+        #expect(try configuration.gearman.resolvedKey() == ModGearmanKey("from the file"))
+    }
+
+    @Test func encryptionWithoutAKeyIsRefused() throws {
+        var settings = GearmanSettings()
+        settings.servers = ["localhost:4730"]
+        let error = #expect(throws: JobPayloadError.self) { try settings.resolvedKey() }
+        #expect(error?.message.contains("encryption = no") == true)
+        settings.encryption = false
+        #expect(try settings.resolvedKey() == nil)
+        settings.encryption = true
+        settings.key = "inline"
+        #expect(try settings.resolvedKey() == ModGearmanKey("inline"))
+    }
+}
