@@ -18,6 +18,22 @@ public struct GearmanSettings: Sendable, Equatable {
     public var isEnabled: Bool { !servers.isEmpty }
     public var serverList: String { servers.joined(separator: ",") }
 
+    /// What is wrong with the settings, for a message that stops perfqd before it starts.
+    public func validate() throws(ConfigurationError) {
+        for server in servers {
+            let parts = server.split(separator: ":", omittingEmptySubsequences: false)
+            let portIsValid = parts.count == 1 || (parts.count == 2 && UInt16(parts[1]).map { $0 > 0 } == true)
+            guard !parts[0].isEmpty, portIsValid else {
+                throw ConfigurationError(message: "gearman server '\(server)' is not HOST or HOST:PORT (a port from 1 to 65535)")
+            }
+        }
+        guard !queues.isEmpty else { throw ConfigurationError(message: "no gearman queue to take jobs from") }
+        for queue in queues where queue.isEmpty || queue.contains(where: { $0.isWhitespace || $0 == "\0" }) {
+            throw ConfigurationError(message: "gearman queue name '\(queue)' is empty or holds spaces")
+        }
+        if !shards.isEmpty { _ = try ShardMap(shards) }
+    }
+
     /// Takes a comma-separated list, leaving out empty entries.
     static func list(_ text: String) -> [String] {
         text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }

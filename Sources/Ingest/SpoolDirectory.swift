@@ -32,11 +32,18 @@ public struct SpoolDirectory: Sendable {
         return false
     }
 
-    /// Oldest first: by the rotation time in the name, then host before service files.
+    /// Oldest first: by the time in the name (seconds in Nagios's names, microseconds in those
+    /// perfqd writes for Mod-Gearman's jobs), then host before service files.
     static func order(_ a: String, _ b: String) -> Bool {
-        let timeA = Int(a.split(separator: ".").last ?? "") ?? 0
-        let timeB = Int(b.split(separator: ".").last ?? "") ?? 0
+        let timeA = time(a)
+        let timeB = time(b)
         return timeA != timeB ? timeA < timeB : a < b
+    }
+
+    /// A number of more than eleven digits is no time in seconds before the year 5000.
+    static func time(_ name: String) -> Double {
+        let number = Double(name.split(separator: ".").last ?? "") ?? 0
+        return number >= 100_000_000_000 ? number / 1_000_000 : number
     }
 
     /// The spool files ready to be taken, oldest first. A file is ready when inotify announced it

@@ -35,7 +35,9 @@ public final class GearmanClient {
     public func submitInBackground(_ jobs: [Job]) throws(GearmanError) {
         var tasks: [UnsafeMutablePointer<gearman_task_st>] = []
         defer { gearman_client_task_free_all(client) }
-        for job in jobs {
+        // libgearman puts each new task at the head of its list and sends from the head: added
+        // last to first, the jobs go out, and are queued, in order.
+        for job in jobs.reversed() {
             var status = GEARMAN_SUCCESS
             let task = job.payload.withUnsafeBytes { payload in
                 gearman_client_add_task_background(client, nil, nil, job.queue, job.unique.isEmpty ? nil : job.unique,

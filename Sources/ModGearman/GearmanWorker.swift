@@ -81,6 +81,8 @@ final class GearmanJob {
         gearman_job_free(job)
     }
 
+    var held: HeldJob { HeldJob(queue: queue, unique: unique, payload: payload) }
+
     /// Tells gearmand the job is done; only once what it carried is safe.
     func complete() -> Bool {
         gearman_job_send_complete(job, nil, 0) == GEARMAN_SUCCESS

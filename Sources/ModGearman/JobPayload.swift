@@ -8,6 +8,9 @@ public enum JobPayload {
     /// thing that tells a job from Mod-Gearman apart from anything else that can reach gearmand.
     /// Without one, base64 text is taken, and so is a plain spool line (`gearman -f perfdata`).
     public static func text(of payload: [UInt8], key: ModGearmanKey?) throws(JobPayloadError) -> [UInt8] {
+        guard payload.contains(where: { $0 != 0 && $0 != UInt8(ascii: "\n") && $0 != UInt8(ascii: "\r") }) else {
+            throw JobPayloadError("the job is empty")
+        }
         let separator = Array("::".utf8)
         let looksPlain = payload.indices.dropLast().contains { payload[$0] == separator[0] && payload[$0 + 1] == separator[1] }
         var text: [UInt8]

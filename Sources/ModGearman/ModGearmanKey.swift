@@ -6,7 +6,12 @@ public struct ModGearmanKey: Sendable, Equatable {
     public let bytes: [UInt8]
 
     public init(_ text: String) {
-        bytes = Array(Array(text.utf8).prefix(32)) + Array(repeating: 0, count: max(0, 32 - text.utf8.count))
+        self.init(bytes: Array(text.utf8))
+    }
+
+    /// The bytes as they are: a key file need not be UTF-8.
+    public init(bytes: [UInt8]) {
+        self.bytes = Array(bytes.prefix(32)) + Array(repeating: 0, count: max(0, 32 - bytes.count))
     }
 
     /// A `keyfile`: mod_gearman reads its first line, at most 32 characters, trailing spaces and
@@ -16,8 +21,9 @@ public struct ModGearmanKey: Sendable, Equatable {
             throw JobPayloadError("cannot read the key file \(path)")
         }
         let firstLine = data.prefix { $0 != UInt8(ascii: "\n") }.prefix(32)
-        let trimmed = firstLine.reversed().drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\t") }.reversed()
+        // C's isspace: space, \t, \n, \v, \f, \r.
+        let trimmed = firstLine.reversed().drop { $0 == 0x20 || (0x09...0x0d).contains($0) }.reversed()
         guard !trimmed.isEmpty else { throw JobPayloadError("the key file \(path) is empty") }
-        self.init(String(decoding: Array(trimmed), as: UTF8.self))
+        self.init(bytes: Array(trimmed))
     }
 }

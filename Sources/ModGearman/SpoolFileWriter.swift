@@ -27,7 +27,7 @@ struct SpoolFileWriter {
 
     /// Keeps a job that could not be read in `failed/`, as it came, with the reason beside it:
     /// after the key is put right it can be submitted again.
-    mutating func keepUndecodable(_ payload: [UInt8], reason: String) throws -> String {
+    mutating func keepUnreadable(_ payload: [UInt8], reason: String) throws -> String {
         let name = "gearman-job.\(nextNumber())"
         try Store.writeAtomically(Data(payload), to: spool.failedPath + "/" + name, synchronous: true)
         try Store.writeAtomically(Data((reason + "\n").utf8), to: spool.failedPath + "/" + name + ".reason", synchronous: true)

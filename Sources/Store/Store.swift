@@ -521,6 +521,7 @@ public final class Store: @unchecked Sendable {
             if synchronous { try synchronize(descriptor, path: temporary) }
         } catch {
             close(descriptor)
+            unlink(temporary)
             throw error
         }
         close(descriptor)

@@ -17,14 +17,14 @@ public struct StoredSeries: Sendable {
 
 /// Reads what a store holds, without taking the writer's lock: perfq and perfqd can run at once.
 public enum StoreCatalog {
-    /// The host names the store has series of, as the checks sent them.
-    public static func hostNames(in root: URL) -> [[UInt8]] {
+    /// The hosts the store has series of: each name as the checks sent it, and its directory.
+    public static func hosts(in root: URL) -> [(name: [UInt8], directory: String)] {
         let directories = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
         return directories.sorted().filter { !$0.hasPrefix(".") }.compactMap { directory in
-            if let bytes = SeriesName.unescape(directory) { return bytes }
+            if let bytes = SeriesName.unescape(directory) { return (bytes, directory) }
             // A name too long to be a directory name: its series' metadata has it.
             return series(in: root).first { URL(fileURLWithPath: $0.basePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent == directory }
-                .map { Array($0.host.utf8) }
+                .map { (Array($0.host.utf8), directory) }
         }
     }
 

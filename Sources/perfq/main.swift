@@ -36,8 +36,9 @@ let usage = """
                                 or from the given URLs or paths)
       shard --shards A,B,... [--from A,B,...] (--store DIR | HOST...)
                                 which shard of a sharded site (perfqd --route-to) keeps each
-                                host; with --from, only the hosts that move between the two
-                                maps, as HOST FROM TO
+                                host (HOST SHARD); with --from, only the hosts that move
+                                between the two maps (HOST FROM TO); with --store, each
+                                host's directory last
 
     exit status: 0 all input used, 1 some input rejected, 2 bad usage or unreadable input
     """
@@ -289,23 +290,33 @@ case "shard":
         index += 1
     }
     guard let shards = options["--shards"] else { fail("shard needs --shards A,B,...\n\(usage)") }
+    /// With --store, each host's directory there too: what to copy when it moves.
+    var directories: [String?] = hosts.map { _ in nil }
     if let store = options["--store"] {
         guard hosts.isEmpty else { fail("shard takes --store or host names, not both") }
-        hosts = StoreCatalog.hostNames(in: URL(fileURLWithPath: store))
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: store, isDirectory: &isDirectory), isDirectory.boolValue else {
+            fail("\(store): no store there")
+        }
+        let found = StoreCatalog.hosts(in: URL(fileURLWithPath: store))
+        hosts = found.map(\.name)
+        directories = found.map { "\(store)/\($0.directory)" }
     }
     guard !hosts.isEmpty else { fail("shard needs host names or --store DIR\n\(usage)") }
     do {
         let map = try ShardMap(list: shards)
         let previous = try options["--from"].map { try ShardMap(list: $0) }
-        for host in hosts {
-            let name = RawText(bytes: host).text
+        for (host, directory) in zip(hosts, directories) {
+            var fields = [RawText(bytes: host).text]
             let shard = map.shard(forHost: host)
             if let previous {
                 let before = previous.shard(forHost: host)
-                if before != shard { output.write(Data("\(name)\t\(before)\t\(shard)\n".utf8)) }
-            } else {
-                output.write(Data("\(name)\t\(shard)\n".utf8))
+                guard before != shard else { continue }
+                fields.append(before)
             }
+            fields.append(shard)
+            if let directory { fields.append(directory) }
+            output.write(Data((fields.joined(separator: "\t") + "\n").utf8))
         }
     } catch {
         fail("\(error)")

@@ -6,7 +6,7 @@ let usage = """
     usage: perfqd --spool DIR --store DIR [--config FILE] [--once] [--workers N] [--no-sync]
                   [--log-level 0|1|2]
                   [--gearman HOST:PORT[,...] [--queue NAME[,...]] [--key-file FILE | --key KEY | --no-encryption]]
-           perfqd --gearman HOST:PORT[,...] --route-to SHARD[,...] [--queue NAME[,...]] [--key-file FILE ...]
+           perfqd --gearman HOST:PORT[,...] --route-to SHARD[,...] --spool DIR [--queue NAME[,...]] [--key-file FILE ...]
 
     Watches DIR for the bulk perfdata files Nagios, Icinga 2 or Naemon rotate into it (the files
     NPCD would take), and stores every value in round-robin files under the store directory.
@@ -65,11 +65,11 @@ while index < arguments.count {
         guard let level = Int(value()), let chosen = Logger.Level(rawValue: level) else { fail("--log-level takes 0, 1 or 2") }
         settings.append { $0.logLevel = chosen }
     case "--gearman":
-        let servers = value()
-        settings.append { $0.gearman.servers = servers.split(separator: ",").map(String.init) }
+        let servers = value().split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        settings.append { $0.gearman.servers = servers }
     case "--queue":
-        let queues = value()
-        settings.append { $0.gearman.queues = queues.split(separator: ",").map(String.init) }
+        let queues = value().split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        settings.append { $0.gearman.queues = queues }
     case "--key":
         let key = value()
         settings.append { $0.gearman.key = key; $0.gearman.keyFile = nil; $0.gearman.encryption = true }
@@ -78,8 +78,8 @@ while index < arguments.count {
         settings.append { $0.gearman.keyFile = file; $0.gearman.encryption = true }
     case "--no-encryption": settings.append { $0.gearman.encryption = false }
     case "--route-to":
-        let shards = value()
-        settings.append { $0.gearman.shards = shards.split(separator: ",").map(String.init) }
+        let shards = value().split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        settings.append { $0.gearman.shards = shards }
     case "-d", "-f":
         fail("\(argument): perfqd runs in the foreground; give the configuration with --config (see README: running perfqd under systemd)")
     case "-h", "--help":
@@ -94,13 +94,23 @@ let commandLine = settings
 var effective = configuration
 for setting in commandLine { setting(&effective) }
 
+if effective.gearman.isEnabled || !effective.gearman.shards.isEmpty {
+    do {
+        try effective.gearman.validate()
+    } catch {
+        fail("\(error)")
+    }
+}
 if !effective.gearman.shards.isEmpty {
     guard effective.gearman.isEnabled else { fail("--route-to needs --gearman HOST:PORT") }
+    guard let spool = effective.spoolDirectory else {
+        fail("a router needs --spool DIR: for the jobs in hand, and for those it cannot read")
+    }
     let logger = Logger(level: effective.logLevel, destination: effective.logDestination)
     let signals = SignalFlags()
     signals.install()
     do {
-        exit(try JobRouter(settings: effective.gearman, logger: logger).run(signals: signals))
+        exit(try JobRouter(settings: effective.gearman, spool: SpoolDirectory(path: spool), logger: logger).run(signals: signals))
     } catch {
         fail("\(error)")
     }

@@ -128,20 +128,40 @@ func stop(_ process: Process) {
     process.waitUntilExit()
 }
 
-/// Waits until `condition` has held for half a second, or `timeout` passes.
-func waitUntil(timeout: Double, _ condition: () -> Bool) throws {
+/// Waits until `condition` has held for `holding` seconds, or `timeout` passes.
+func waitUntil(timeout: Double, holding: Double = 0.5, _ condition: () -> Bool) throws {
     let deadline = Date().addingTimeInterval(timeout)
     var heldSince: Date?
     while Date() < deadline {
         if condition() {
-            if let since = heldSince, Date().timeIntervalSince(since) >= 0.5 { return }
+            if holding == 0 { return }
+            if let since = heldSince, Date().timeIntervalSince(since) >= holding { return }
             heldSince = heldSince ?? Date()
         } else {
             heldSince = nil
         }
-        Thread.sleep(forTimeInterval: 0.1)
+        Thread.sleep(forTimeInterval: holding == 0 ? 0.005 : 0.1)
     }
     throw TestFailure("gave up waiting after \(timeout) s")
+}
+
+/// What to look at when a wait gives up: gearmand's queues and perfqd's threads.
+func diagnosis(_ gearmand: Gearmand, _ process: Process) -> String {
+    var text = "gearmand: " + gearmand.status().map { "\($0.key) queued \($0.value.queued) running \($0.value.running)" }.joined(separator: "; ")
+    if process.isRunning, FileManager.default.isExecutableFile(atPath: "/usr/bin/gdb") {
+        let gdb = Process()
+        gdb.executableURL = URL(fileURLWithPath: "/usr/bin/gdb")
+        gdb.arguments = ["-p", "\(process.processIdentifier)", "-batch", "-ex", "thread apply all bt 12"]
+        let output = Pipe()
+        gdb.standardOutput = output
+        gdb.standardError = FileHandle.nullDevice
+        if (try? gdb.run()) != nil {
+            let trace = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            gdb.waitUntilExit()
+            text += "\nperfqd's threads:\n" + trace.split(separator: "\n").filter { $0.hasPrefix("#") || $0.hasPrefix("Thread") }.joined(separator: "\n")
+        }
+    }
+    return text
 }
 
 /// Whether a spool holds no file waiting or claimed.

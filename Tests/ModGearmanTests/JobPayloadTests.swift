@@ -74,7 +74,29 @@ import Testing
         #expect(throws: JobPayloadError.self) { try JobPayload.text(of: base64, key: ModGearmanKey("k")) }
     }
 
+    @Test func aKeyFileNeedNotBeUTF8() throws {
+        let file = temporaryDirectory("keyfile").appendingPathComponent("latin1.key")
+        try Data([0x63, 0x61, 0x66, 0xe9, 0x0b, 0x0a]).write(to: file)
+        #expect(try ModGearmanKey(contentsOfFile: file.path).bytes == [0x63, 0x61, 0x66, 0xe9] + Array(repeating: 0, count: 28))
+    }
+
+    @Test func theIntakeGivesBackWholeRecordsOnly() throws {
+        let path = temporaryDirectory("intake").appendingPathComponent("gearman-intake").path
+        var intake = JobIntake(path: path)
+        let jobs = [HeldJob(queue: "perfdata", unique: "u1", payload: Array("a\nb".utf8)),
+                    HeldJob(queue: "perfdata_x", unique: "", payload: Array(repeating: 0x41, count: 5000))]
+        for job in jobs { try intake.append(job) }
+        #expect(intake.recover() == jobs)
+        // A kill in the middle of the last write.
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        try data.dropLast(7).write(to: URL(fileURLWithPath: path))
+        #expect(intake.recover() == [jobs[0]])
+        try intake.clear()
+        #expect(intake.recover().isEmpty)
+    }
+
     @Test func malformedJobsAreRefused() {
+        #expect((#expect(throws: JobPayloadError.self) { try JobPayload.text(of: [0, 0], key: ModGearmanKey("k")) })?.message == "the job is empty")
         #expect(throws: JobPayloadError.self) { try JobPayload.text(of: Array("%%% not base64 %%%".utf8), key: nil) }
         #expect(throws: JobPayloadError.self) { try JobPayload.text(of: [], key: nil) }
         #expect(throws: JobPayloadError.self) { try JobPayload.text(of: JobPayload.encode(Array("no fields here".utf8), key: nil), key: nil) }

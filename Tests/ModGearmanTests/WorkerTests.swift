@@ -1,6 +1,6 @@
 import Foundation
 import Ingest
-import ModGearman
+@testable import ModGearman
 import Testing
 
 /// perfqd against a real gearmand: Mod-Gearman's jobs in, the same store out as from the spool.
@@ -14,6 +14,18 @@ import Testing
 
     static func encrypted(_ lines: [String]) -> [[UInt8]] {
         lines.map { JobPayload.encode(Array($0.utf8), key: ModGearmanKey(key)) }
+    }
+
+    /// Jobs are queued in the order they are submitted, and taken in that order.
+    @Test(.timeLimit(.minutes(1))) func jobsKeepTheirOrder() throws {
+        let gearmand = try Gearmand(directory: temporaryDirectory("gearman-order"))
+        let payloads = (0..<3000).map { Array("job \($0)".utf8) }
+        try Self.submit(payloads, to: "order", on: gearmand)
+        let worker = try GearmanWorker(servers: gearmand.address, queues: ["order"])
+        var taken: [GearmanJob] = []
+        while case .job(let job) = try worker.grab() { taken.append(job) }
+        #expect(taken.map(\.payload) == payloads)
+        #expect(taken.allSatisfy { $0.complete() })
     }
 
     @Test(.timeLimit(.minutes(3))) func jobsOfEveryKind() throws {
@@ -85,7 +97,8 @@ import Testing
         let lines = checkResults(hosts: 24, rounds: 4).flatMap { $0 }
         var processes: [Process] = []
         defer { processes.forEach(stop) }
-        processes.append(try startPerfqd(["--gearman", gearmand.address, "--key", Self.key, "--route-to", "a,b"],
+        processes.append(try startPerfqd(["--gearman", gearmand.address, "--key", Self.key, "--route-to", "a,b",
+                                          "--spool", root.appendingPathComponent("router").path],
                                          log: root.appendingPathComponent("router.log")))
         for shard in ["a", "b"] {
             processes.append(try startPerfqd(["--spool", root.appendingPathComponent("spool-\(shard)").path,
@@ -93,12 +106,17 @@ import Testing
                                               "--gearman", gearmand.address, "--queue", "perfdata_\(shard)", "--key", Self.key],
                                              log: root.appendingPathComponent("node-\(shard).log")))
         }
-        try Self.submit(Self.encrypted(lines), to: "perfdata", on: gearmand)
+        let map = try ShardMap(list: "a,b")
+        // One job of two lines whose hosts live on different shards: each line goes to its own.
+        let hostA = try #require((0..<100).map { "multi-\($0)" }.first { map.shard(forHost: $0) == "a" })
+        let hostB = try #require((0..<100).map { "multi-\($0)" }.first { map.shard(forHost: $0) == "b" })
+        let time = Int64(Date().timeIntervalSince1970) - 600
+        let multiLine = [serviceLine(host: hostA, time: time, perfdata: "x=1"), serviceLine(host: hostB, time: time, perfdata: "x=2")]
+        try Self.submit(Self.encrypted(lines + [multiLine.joined(separator: "\n")]), to: "perfdata", on: gearmand)
         try waitUntil(timeout: 60) {
             gearmand.isIdle && ["a", "b"].allSatisfy { isDrained(root.appendingPathComponent("spool-\($0)")) }
-                && ["a", "b"].compactMap { counters(root.appendingPathComponent("store-\($0)"))?.jobs }.reduce(0, +) == lines.count
+                && ["a", "b"].compactMap { counters(root.appendingPathComponent("store-\($0)"))?.records }.reduce(0, +) == lines.count + 2
         }
-        let map = try ShardMap(list: "a,b")
         var union: [String: Data] = [:]
         for shard in ["a", "b"] {
             let stored = contents(root.appendingPathComponent("store-\(shard)"))
@@ -107,7 +125,7 @@ import Testing
             for host in hosts { #expect(map.shard(forHost: host) == shard, "\(host) is in store-\(shard)") }
             union.merge(stored) { first, _ in Issue.record("a file in both stores"); return first }
         }
-        #expect(union == contents(try referenceStore(lines, in: root)))
+        #expect(union == contents(try referenceStore(lines + multiLine, in: root)))
     }
 
     /// `kill -9` while jobs stream in, a restart each time: the store ends as one uninterrupted
@@ -139,13 +157,81 @@ import Testing
             perfqd = try startPerfqd(arguments, log: log)
         }
         let lines = rounds.flatMap { $0 }
-        try waitUntil(timeout: 120) {
-            submitter.isFinished && gearmand.isIdle && isDrained(spool)
+        do {
+            try waitUntil(timeout: 120) { submitter.isFinished && gearmand.isIdle && isDrained(spool) }
+        } catch {
+            Issue.record("\(error)\n\(diagnosis(gearmand, perfqd))")
+            return
         }
         stop(perfqd)
         #expect(perfqd.terminationStatus == 0)
         #expect(contents(store) == contents(try referenceStore(lines, in: root)))
         let failed = try FileManager.default.contentsOfDirectory(atPath: spool.appendingPathComponent("failed").path)
         #expect(failed.isEmpty)
+    }
+
+    /// A backlog waiting, and `kill -9` while perfqd has thousands of jobs in hand: gearmand puts
+    /// them back behind newer checks, but the restarted perfqd stores them first, from its intake.
+    @Test(.timeLimit(.minutes(5)), arguments: [false, true]) func killNineWithABacklogLosesNothing(throughRouter: Bool) throws {
+        let root = temporaryDirectory("gearman-backlog")
+        let gearmand = try Gearmand(directory: root)
+        let lines = checkResults(hosts: 100, rounds: 80).flatMap { $0 }
+        try Self.submit(Self.encrypted(lines), to: "perfdata", on: gearmand)
+        let spool = root.appendingPathComponent("spool")
+        let store = root.appendingPathComponent("store")
+        let nodeArguments = ["--spool", spool.path, "--store", store.path, "--gearman", gearmand.address, "--key", Self.key]
+            + (throughRouter ? ["--queue", "perfdata_a"] : [])
+        let routerArguments = ["--gearman", gearmand.address, "--key", Self.key, "--route-to", "a", "--spool", root.appendingPathComponent("router").path]
+        let log = root.appendingPathComponent(throughRouter ? "router.log" : "perfqd.log")
+        var victim = try startPerfqd(throughRouter ? routerArguments : nodeArguments, log: log)
+        var node = throughRouter ? try startPerfqd(nodeArguments, log: root.appendingPathComponent("perfqd.log")) : nil
+        defer {
+            stop(victim)
+            node.map(stop)
+        }
+        var kills = 0
+        for _ in 0..<4 {
+            // Killed the moment it holds jobs.
+            let queue = "perfdata"
+            try waitUntil(timeout: 30, holding: 0) { (gearmand.status()[queue]?.running ?? 0) > 0 || gearmand.status()[queue]?.queued == 0 }
+            guard (gearmand.status()[queue]?.queued ?? 0) > 0 else { break }
+            kill(victim.processIdentifier, SIGKILL)
+            victim.waitUntilExit()
+            kills += 1
+            victim = try startPerfqd(throughRouter ? routerArguments : nodeArguments, log: log)
+        }
+        #expect(kills > 0, "the backlog was gone before a kill")
+        do {
+            try waitUntil(timeout: 120) { gearmand.isIdle && isDrained(spool) }
+        } catch {
+            Issue.record("\(error)\n\(diagnosis(gearmand, node ?? victim))")
+            return
+        }
+        stop(victim)
+        node.map(stop)
+        #expect(contents(store) == contents(try referenceStore(lines, in: root)))
+    }
+
+    /// A wrong key is no reason to throw jobs away: after a few, perfqd leaves them in gearmand,
+    /// and once it runs with the right key they are all stored.
+    @Test(.timeLimit(.minutes(3))) func aWrongKeyLeavesTheJobsInGearmand() throws {
+        let root = temporaryDirectory("gearman-wrong-key")
+        let gearmand = try Gearmand(directory: root)
+        let spool = root.appendingPathComponent("spool")
+        let store = root.appendingPathComponent("store")
+        let lines = checkResults(hosts: 10, rounds: 5).flatMap { $0 }
+        try Self.submit(Self.encrypted(lines), to: "perfdata", on: gearmand)
+        let log = root.appendingPathComponent("perfqd.log")
+        let wrong = try startPerfqd(["--spool", spool.path, "--store", store.path, "--gearman", gearmand.address, "--key", "not the key"], log: log)
+        try waitUntil(timeout: 30) { (try? String(contentsOf: log, encoding: .utf8))?.contains("jobs in a row cannot be read") == true }
+        stop(wrong)
+        #expect(gearmand.status()["perfdata"]?.queued == lines.count)
+        let failed = (try? FileManager.default.contentsOfDirectory(atPath: spool.appendingPathComponent("failed").path)) ?? []
+        #expect(failed.isEmpty)
+
+        let right = try startPerfqd(["--spool", spool.path, "--store", store.path, "--gearman", gearmand.address, "--key", Self.key], log: log)
+        defer { stop(right) }
+        try waitUntil(timeout: 60) { gearmand.isIdle && isDrained(spool) && counters(store)?.records == lines.count }
+        #expect(contents(store) == contents(try referenceStore(lines, in: root)))
     }
 }
