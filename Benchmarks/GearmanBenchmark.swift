@@ -63,7 +63,8 @@ enum GearmanBenchmark {
                 processes.append(try start(perfqd, ["--spool", directory.appendingPathComponent("spool").path, "--store", stores[0].path,
                                                     "--gearman", gearmand.address, "--key", key], log: directory.appendingPathComponent("perfqd.log")))
             } else {
-                processes.append(try start(perfqd, ["--gearman", gearmand.address, "--key", key, "--route-to", "a,b"], log: directory.appendingPathComponent("router.log")))
+                processes.append(try start(perfqd, ["--gearman", gearmand.address, "--key", key, "--route-to", "a,b", "--spool", directory.appendingPathComponent("router").path],
+                                           log: directory.appendingPathComponent("router.log")))
                 for shard in ["a", "b"] {
                     stores.append(directory.appendingPathComponent("store-\(shard)"))
                     processes.append(try start(perfqd, ["--spool", directory.appendingPathComponent("spool-\(shard)").path, "--store", stores.last!.path,
@@ -87,6 +88,9 @@ enum GearmanBenchmark {
             while stored < lines.count {
                 Thread.sleep(forTimeInterval: 0.02)
                 stored = stores.compactMap(records).reduce(0, +)
+                if let dead = processes.first(where: { !$0.isRunning }) {
+                    throw BenchmarkError("perfqd \(dead.arguments?.joined(separator: " ") ?? "") stopped; see its log in \(directory.path)")
+                }
                 if (clock.now - began).seconds > 600 { throw BenchmarkError("gave up: \(stored) of \(lines.count) records stored after 600 s") }
             }
             let elapsed = (clock.now - began).seconds
