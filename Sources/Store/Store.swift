@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Perfdata
 import RoundRobin
+import Synchronization
 
 /// One perfdata item of a check result, on its way into the store.
 public struct StoreSample: Sendable {
@@ -240,12 +241,16 @@ public final class Store: @unchecked Sendable {
         }
         for part in partial { outcome.add(part) }
 
-        for opened in series {
-            try writeSamples(opened)
+        // Each series' journal, metadata and file to disk. Most of this is waiting for the disk,
+        // and many writes waiting together cost the disk little more than one: so on more
+        // threads than there are cores.
+        try Self.concurrently(series.count, threads: options.synchronous ? 16 : workers) { index in
+            let opened = series[index]
+            try self.writeSamples(opened)
             opened.metadata.lastSample = opened.file.lastUpdate
-            try writeMetadata(opened)
-            if options.synchronous {
-                do {
+            try self.writeMetadata(opened)
+            if self.options.synchronous {
+                do throws(RRDError) {
                     try opened.file.synchronize()
                 } catch {
                     throw StoreError(message: error.message)
@@ -551,6 +556,42 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
 
     public init(message: String) {
         self.message = message
+    }
+}
+
+extension Store {
+    /// Runs `body` for 0..<count on up to `threads` threads of its own (Dispatch's pool would run
+    /// no more than there are cores, and these mostly wait), and throws the first error.
+    static func concurrently(_ count: Int, threads: Int, _ body: @escaping (Int) throws -> Void) throws {
+        let threads = max(1, min(threads, count))
+        if threads == 1 {
+            for index in 0..<count { try body(index) }
+            return
+        }
+        let body = UncheckedBox(body)
+        let next = Mutex(0)
+        let failure = Mutex<(any Error)?>(nil)
+        let group = DispatchGroup()
+        for _ in 0..<threads {
+            group.enter()
+            Thread.detachNewThread {
+                defer { group.leave() }
+                while failure.withLock({ $0 == nil }) {
+                    let index = next.withLock { value in
+                        defer { value += 1 }
+                        return value
+                    }
+                    guard index < count else { return }
+                    do {
+                        try body.value(index)
+                    } catch {
+                        failure.withLock { $0 = $0 ?? error }
+                    }
+                }
+            }
+        }
+        group.wait()
+        if let error = failure.withLock({ $0 }) { throw error }
     }
 }
 
