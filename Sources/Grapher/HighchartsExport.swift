@@ -153,11 +153,12 @@ public struct HighchartsExport {
         var thresholds: [String: Any] = [:]
         for entry in series {
             guard let metadata = entry.stored.metadata else { continue }
+            let warn: Any = metadata.warning.map { ThresholdRangeDescription($0).object } ?? NSNull()
+            let crit: Any = metadata.critical.map { ThresholdRangeDescription($0).object } ?? NSNull()
             thresholds[entry.stored.label] = [
-                "warn": metadata.warning.map { ThresholdRangeDescription($0).object } ?? NSNull(),
-                "crit": metadata.critical.map { ThresholdRangeDescription($0).object } ?? NSNull(),
+                "warn": warn, "crit": crit,
                 "min": Self.number(metadata.minimum), "max": Self.number(metadata.maximum),
-            ]
+            ] as [String: Any]
         }
         out += (",\"thresholds\":" + (try Self.serialize(thresholds)) + "}\n").utf8
         return out

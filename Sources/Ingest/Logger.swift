@@ -41,7 +41,7 @@ public final class Logger: @unchecked Sendable {
         handle = nil
         if case .file(let path) = destination {
             if !FileManager.default.fileExists(atPath: path) {
-                FileManager.default.createFile(atPath: path, contents: nil)
+                _ = FileManager.default.createFile(atPath: path, contents: nil)
             }
             handle = FileHandle(forWritingAtPath: path)
             _ = try? handle?.seekToEnd()

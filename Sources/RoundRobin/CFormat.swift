@@ -70,7 +70,7 @@ enum CFormat {
                 buffer = [CChar](repeating: 0, count: Int(count) + 1)
                 _ = withVaList(arguments) { vsnprintf(&buffer, buffer.count, format, $0) }
             }
-            return String(cString: buffer)
+            return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         }
     }
 

@@ -184,7 +184,7 @@ import Testing
         let routerArguments = ["--gearman", gearmand.address, "--key", Self.key, "--route-to", "a", "--spool", root.appendingPathComponent("router").path]
         let log = root.appendingPathComponent(throughRouter ? "router.log" : "perfqd.log")
         var victim = try startPerfqd(throughRouter ? routerArguments : nodeArguments, log: log)
-        var node = throughRouter ? try startPerfqd(nodeArguments, log: root.appendingPathComponent("perfqd.log")) : nil
+        let node = throughRouter ? try startPerfqd(nodeArguments, log: root.appendingPathComponent("perfqd.log")) : nil
         defer {
             stop(victim)
             node.map(stop)
