@@ -5,13 +5,16 @@ import Foundation
 /// completed, so several can be in hand at once. A job not completed when the connection closes
 /// (the process died) is queued again by gearmand, at the end of its queue.
 ///
-/// Once a grab has found the queues empty, the worker is used up: libgearman 1.1.20 crashes when
-/// `gearman_worker_grab_job` is called again after it returned GEARMAN_NO_JOBS outside
-/// `gearman_worker_work` (it resumes with no connection). So complete the jobs in hand, then
-/// take a new worker.
+/// Once a grab that follows a job has found the queues empty, the worker is used up: libgearman
+/// 1.1.20 crashes when `gearman_worker_grab_job` is called again after that (outside
+/// `gearman_worker_work` it returns GEARMAN_NO_JOBS in the middle of its state machine, and
+/// resumes with no connection). So complete the jobs in hand, then take a new worker. A worker
+/// that has found the queues empty before giving any job is still at the start, and asks again
+/// on the connection it has: an idle perfqd stays connected, and `gearadmin` shows it.
 final class GearmanWorker {
     private let worker: UnsafeMutablePointer<gearman_worker_st>
     private(set) var isUsedUp = false
+    private var hasGivenAJob = false
 
     init(servers: String, queues: [String]) throws(GearmanError) {
         guard let worker = gearman_worker_create(nil) else { throw GearmanError("cannot create a gearman worker") }
@@ -42,9 +45,10 @@ final class GearmanWorker {
         precondition(!isUsedUp, "a gearman worker is used again after its queues were empty")
         var status = GEARMAN_SUCCESS
         if let job = gearman_worker_grab_job(worker, nil, &status) {
+            hasGivenAJob = true
             return .job(GearmanJob(job, worker: self))
         }
-        isUsedUp = true
+        isUsedUp = hasGivenAJob || status != GEARMAN_NO_JOBS
         guard status == GEARMAN_NO_JOBS else {
             throw GearmanError(String(cString: gearman_worker_error(worker)))
         }

@@ -5,6 +5,13 @@ import Ingest
 struct ReadJob {
     var held: HeldJob
     var text: Result<[UInt8], JobPayloadError>
+
+    var isReadable: Bool { (try? text.get()) != nil }
+
+    var failureReason: String {
+        if case .failure(let error) = text { return error.message }
+        return ""
+    }
 }
 
 /// What a storage node and a router share: jobs taken from gearmand in batches and noted in the
@@ -42,12 +49,15 @@ final class JobConsumer {
         // What a killed predecessor had in hand goes into the first batch, sorted with what is
         // waiting, and stays in the intake until that batch is safe. Jobs of it that cannot be
         // read are left to gearmand, which still has them all.
-        var recovered = intake.recover().map(read).filter { (try? $0.text.get()) != nil }
+        var recovered = intake.recover().map(read).filter(\.isReadable)
         if !recovered.isEmpty {
             logger.info("gearman: \(recovered.count) jobs that a stopped perfqd had taken go first")
         }
         var worker: GearmanWorker?
-        var unreadableInARow = 0
+        // Unreadable jobs with no readable one after them: the start of a run (a wrong key) or
+        // damaged jobs, which only the next jobs tell apart. Until then they stay in hand, not
+        // completed, so a run goes back to gearmand whole, however slowly its jobs come.
+        var unsure: [(read: ReadJob, job: GearmanJob)] = []
         var failing = false
         // A job on its way to a process killed before it noted it went back to the end of the
         // queue: the first batch takes everything waiting, up to the limit, however long that
@@ -78,38 +88,38 @@ final class JobConsumer {
                 continue
             }
             isFirstBatch = false
-            let read = recovered + batch.map { self.read($0.held) }
-            let readable = read.filter { (try? $0.text.get()) != nil }.count
-            if readable == 0 && unreadableInARow + read.count >= Self.unreadableRun {
-                unreadableInARow += read.count
-                // Closing the connection gives them back to gearmand, in order with the rest; the
-                // intake keeps only what is still in hand.
-                worker = nil
-                batch = []
-                try? intake.clear()
-                for job in recovered { try? intake.append(job.held) }
-                logger.error("gearman: \(unreadableInARow) jobs in a row cannot be read (\(Self.reason(read))); leaving them in gearmand and trying again in 30 s; put the key right and restart perfqd")
-                sleep(30, unless: signals)
-                continue
+            // Recovered jobs are all readable, so every unsure job is one gearmand gave this process.
+            let taken: [(read: ReadJob, job: GearmanJob?)] = recovered.map { ($0, nil) } + batch.map { (self.read($0.held), $0) }
+            let cut = taken.lastIndex { $0.read.isReadable }.map { $0 + 1 } ?? 0
+            var settled: [(read: ReadJob, job: GearmanJob?)] = []
+            if cut > 0 {
+                settled = unsure.map { ($0.read, $0.job) } + taken[..<cut]
+                unsure = []
             }
-            unreadableInARow = readable > 0 ? 0 : unreadableInARow + read.count
-            guard deliverUntilDone(read, deliver, signals: signals) else { return }
-            recovered = []
+            unsure += taken[cut...].map { ($0.read, $0.job!) }
+            batch = []
+            if !settled.isEmpty {
+                guard deliverUntilDone(settled.map(\.read), deliver, signals: signals) else { return }
+                recovered = []
+            }
             do {
+                // Unsure jobs need no note: gearmand gives them back if this process dies.
                 try intake.clear()
             } catch {
                 logger.error("gearman: \(error)")
             }
-            for job in batch where !job.complete() {
+            for case let job? in settled.map(\.job) where !job.complete() {
                 // gearmand gives it out again; that copy is skipped as not newer.
                 logger.debug("gearman: could not complete job \(job.handle)")
             }
+            if unsure.count >= Self.unreadableRun {
+                // Closing the connections that hold them gives them back to gearmand.
+                logger.error("gearman: \(unsure.count) jobs in a row cannot be read (\(unsure[unsure.count - 1].read.failureReason)); leaving them in gearmand and trying again in 30 s; put the key right and restart perfqd")
+                unsure = []
+                worker = nil
+                sleep(30, unless: signals)
+            }
         }
-    }
-
-    private static func reason(_ read: [ReadJob]) -> String {
-        if case .failure(let error) = read.last?.text { return error.message }
-        return ""
     }
 
     /// Delivers a batch, trying again every 2 s while that fails (a full disk): the jobs stay in

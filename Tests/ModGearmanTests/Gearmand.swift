@@ -67,8 +67,9 @@ final class Gearmand: @unchecked Sendable {
         }
     }
 
-    /// Jobs queued and jobs in a worker's hands, per queue, from gearmand's admin protocol.
-    func status() -> [String: (queued: Int, running: Int)] {
+    /// Jobs queued, jobs in a worker's hands and workers connected, per queue, from gearmand's
+    /// admin protocol.
+    func status() -> [String: (queued: Int, running: Int, workers: Int)] {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(descriptor) }
         var address = sockaddr_in()
@@ -86,11 +87,11 @@ final class Gearmand: @unchecked Sendable {
             guard count > 0 else { break }
             reply += buffer.prefix(count)
         }
-        var result: [String: (Int, Int)] = [:]
+        var result: [String: (Int, Int, Int)] = [:]
         for line in String(decoding: reply, as: UTF8.self).split(separator: "\n") where line != "." {
             let fields = line.split(separator: "\t")
-            if fields.count >= 3, let total = Int(fields[1]), let running = Int(fields[2]) {
-                result[String(fields[0])] = (total - running, running)
+            if fields.count >= 4, let total = Int(fields[1]), let running = Int(fields[2]), let workers = Int(fields[3]) {
+                result[String(fields[0])] = (total - running, running, workers)
             }
         }
         return result

@@ -28,6 +28,24 @@ import Testing
         #expect(taken.allSatisfy { $0.complete() })
     }
 
+    /// An idle worker keeps asking on its one connection, so gearmand counts it as a worker; one
+    /// that has given jobs is used up once the queue is empty (libgearman 1.1.20 would crash).
+    @Test(.timeLimit(.minutes(1))) func anIdleWorkerStaysConnected() throws {
+        let gearmand = try Gearmand(directory: temporaryDirectory("gearman-idle"))
+        let worker = try GearmanWorker(servers: gearmand.address, queues: ["idle"])
+        for _ in 0..<20 {
+            guard case .none = try worker.grab() else { Issue.record("a job from an empty queue"); return }
+            #expect(!worker.isUsedUp)
+        }
+        #expect(gearmand.status()["idle"]?.workers == 1)
+        try Self.submit([Array("one".utf8), Array("two".utf8)], to: "idle", on: gearmand)
+        var taken: [GearmanJob] = []
+        while case .job(let job) = try worker.grab() { taken.append(job) }
+        #expect(taken.map(\.payload) == [Array("one".utf8), Array("two".utf8)])
+        #expect(worker.isUsedUp)
+        #expect(taken.allSatisfy { $0.complete() })
+    }
+
     @Test(.timeLimit(.minutes(3))) func jobsOfEveryKind() throws {
         let root = temporaryDirectory("gearman-kinds")
         let gearmand = try Gearmand(directory: root)
@@ -213,16 +231,23 @@ import Testing
     }
 
     /// A wrong key is no reason to throw jobs away: after a few, perfqd leaves them in gearmand,
-    /// and once it runs with the right key they are all stored.
-    @Test(.timeLimit(.minutes(3))) func aWrongKeyLeavesTheJobsInGearmand() throws {
+    /// and once it runs with the right key they are all stored. Both when a backlog waits and when
+    /// the jobs come one at a time, each alone in its batch.
+    @Test(.timeLimit(.minutes(3)), arguments: [false, true]) func aWrongKeyLeavesTheJobsInGearmand(oneAtATime: Bool) throws {
         let root = temporaryDirectory("gearman-wrong-key")
         let gearmand = try Gearmand(directory: root)
         let spool = root.appendingPathComponent("spool")
         let store = root.appendingPathComponent("store")
         let lines = checkResults(hosts: 10, rounds: 5).flatMap { $0 }
-        try Self.submit(Self.encrypted(lines), to: "perfdata", on: gearmand)
+        if !oneAtATime { try Self.submit(Self.encrypted(lines), to: "perfdata", on: gearmand) }
         let log = root.appendingPathComponent("perfqd.log")
         let wrong = try startPerfqd(["--spool", spool.path, "--store", store.path, "--gearman", gearmand.address, "--key", "not the key"], log: log)
+        if oneAtATime {
+            for job in Self.encrypted(lines) {
+                try Self.submit([job], to: "perfdata", on: gearmand)
+                Thread.sleep(forTimeInterval: 0.3)
+            }
+        }
         try waitUntil(timeout: 30) { (try? String(contentsOf: log, encoding: .utf8))?.contains("jobs in a row cannot be read") == true }
         stop(wrong)
         #expect(gearmand.status()["perfdata"]?.queued == lines.count)
