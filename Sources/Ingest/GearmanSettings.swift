@@ -21,6 +21,10 @@ public struct GearmanSettings: Sendable, Equatable {
     /// What is wrong with the settings, for a message that stops perfqd before it starts.
     public func validate() throws(ConfigurationError) {
         for server in servers {
+            // libgearman cuts a server at its first ':', so an IPv6 address cannot be given.
+            if server.hasPrefix("[") || server.filter({ $0 == ":" }).count > 1 {
+                throw ConfigurationError(message: "gearman server '\(server)': libgearman takes no IPv6 address; give a host name that resolves to it")
+            }
             let parts = server.split(separator: ":", omittingEmptySubsequences: false)
             let portIsValid = parts.count == 1 || (parts.count == 2 && UInt16(parts[1]).map { $0 > 0 } == true)
             guard !parts[0].isEmpty, portIsValid else {

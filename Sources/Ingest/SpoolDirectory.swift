@@ -1,4 +1,5 @@
 import Foundation
+import Store
 
 /// The spool directory Nagios (or Icinga 2) moves bulk perfdata files into, and perfqd's places
 /// beside them: `.perfq-work/` for the file being processed, `failed/` for files that could not be
@@ -16,7 +17,7 @@ public struct SpoolDirectory: Sendable {
 
     public func prepare() throws {
         for directory in [path, workPath, failedPath, quarantinePath] {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try createDirectories(directory)
         }
     }
 

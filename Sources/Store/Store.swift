@@ -122,7 +122,7 @@ public final class Store: @unchecked Sendable {
         self.root = root
         self.options = options
         batchPath = root.appendingPathComponent(".batch").path
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        try createDirectories(root.path)
         // One writer a store: a second would roll back the first one's batch as interrupted.
         let lockPath = root.appendingPathComponent(".lock").path
         lockDescriptor = Glibc.open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
@@ -341,7 +341,7 @@ public final class Store: @unchecked Sendable {
         let relative = key.relativePath
         let basePath = root.appendingPathComponent(relative).path
         let directory = (basePath as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try createDirectories(directory)
         let rrdPath = basePath + ".rrd"
         var created = false
         if access(rrdPath, F_OK) != 0 {

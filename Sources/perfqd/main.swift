@@ -39,6 +39,9 @@ if let configurationPath {
     }
 }
 var once = false
+/// Options that mean something only with --gearman, and the encryption choices given.
+var gearmanOptions: [String] = []
+var encryptionChoices: Set<String> = []
 /// The command line's settings, applied over the configuration file now and after SIGHUP.
 var settings: [@Sendable (inout IngestConfiguration) -> Void] = []
 var index = 0
@@ -68,16 +71,26 @@ while index < arguments.count {
         let servers = value().split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         settings.append { $0.gearman.servers = servers }
     case "--queue":
+        gearmanOptions.append(argument)
         let queues = value().split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         settings.append { $0.gearman.queues = queues }
     case "--key":
+        gearmanOptions.append(argument)
+        encryptionChoices.insert(argument)
         let key = value()
+        guard !key.isEmpty else { fail("--key is empty: give Mod-Gearman's key, or --key-file FILE") }
         settings.append { $0.gearman.key = key; $0.gearman.keyFile = nil; $0.gearman.encryption = true }
     case "--key-file":
+        gearmanOptions.append(argument)
+        encryptionChoices.insert(argument)
         let file = value()
         settings.append { $0.gearman.keyFile = file; $0.gearman.encryption = true }
-    case "--no-encryption": settings.append { $0.gearman.encryption = false }
+    case "--no-encryption":
+        gearmanOptions.append(argument)
+        encryptionChoices.insert(argument)
+        settings.append { $0.gearman.encryption = false }
     case "--route-to":
+        gearmanOptions.append(argument)
         let shards = value().split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         settings.append { $0.gearman.shards = shards }
     case "-d", "-f":
@@ -93,6 +106,13 @@ while index < arguments.count {
 let commandLine = settings
 var effective = configuration
 for setting in commandLine { setting(&effective) }
+
+if encryptionChoices.contains("--no-encryption") && encryptionChoices.count > 1 {
+    fail("--no-encryption and \(encryptionChoices.subtracting(["--no-encryption"]).sorted().joined(separator: " and ")) contradict each other: give one")
+}
+if !effective.gearman.isEnabled, let option = gearmanOptions.first {
+    fail("\(option) takes effect only with --gearman HOST:PORT (or gearman_servers in the configuration)")
+}
 
 if effective.gearman.isEnabled || !effective.gearman.shards.isEmpty {
     do {
@@ -114,6 +134,9 @@ if !effective.gearman.shards.isEmpty {
     } catch {
         fail("\(error)")
     }
+}
+guard effective.spoolDirectory != nil, effective.storeDirectory != nil else {
+    fail("both a spool directory (--spool or perfdata_spool_dir) and a store directory (--store or store_dir) are needed\n\(usage)")
 }
 var feeder: JobReceiver?
 if effective.gearman.isEnabled {

@@ -35,4 +35,24 @@ import Testing
         settings.key = "inline"
         #expect(try settings.resolvedKey() == ModGearmanKey("inline"))
     }
+
+    /// A command line that cannot mean what it says stops perfqd before it starts, naming why.
+    @Test(arguments: [
+        (["--gearman", "localhost:4730", "--key", "k", "--no-encryption"], "--no-encryption and --key contradict"),
+        (["--key-file", "secret.key"], "--key-file takes effect only with --gearman"),
+        (["--queue", "perfdata_a"], "--queue takes effect only with --gearman"),
+        (["--gearman", "localhost:4730", "--key", ""], "--key is empty"),
+        (["--gearman", "[::1]:4730", "--key", "k"], "takes no IPv6 address"),
+        (["--gearman", "localhost:4730", "--key", "k", "--route-to", "a,a"], "shard"),
+    ])
+    func contradictoryArgumentsAreRefused(arguments: [String], message: String) throws {
+        let directory = temporaryDirectory("gearman-arguments")
+        let log = directory.appendingPathComponent("perfqd.log")
+        let perfqd = try startPerfqd(arguments + ["--spool", directory.appendingPathComponent("spool").path,
+                                                  "--store", directory.appendingPathComponent("store").path], log: log)
+        perfqd.waitUntilExit()
+        #expect(perfqd.terminationStatus == 2)
+        let output = try String(contentsOf: log, encoding: .utf8)
+        #expect(output.hasPrefix("perfqd: ") && output.contains(message), "\(output)")
+    }
 }
