@@ -75,11 +75,14 @@ public final class Daemon: @unchecked Sendable {
                 feederDone.signal()
             }
         }
-        defer {
+        var feederRuns = feeder != nil
+        func stopFeeder() {
             // The feeder lets go of its jobs only once they are in the spool; wait for that.
             signals.requestStop()
-            if feeder != nil { feederDone.wait() }
+            if feederRuns { feederDone.wait() }
+            feederRuns = false
         }
+        defer { stopFeeder() }
 
         var watcher: SpoolWatcher?
         if !once {
@@ -144,6 +147,7 @@ public final class Daemon: @unchecked Sendable {
                 }
             }
         }
+        stopFeeder()
         processor.flushCounters()
         logger.info("perfqd stopping: \(processor.counters.summary)")
         return 0

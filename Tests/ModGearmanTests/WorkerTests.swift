@@ -72,6 +72,10 @@ import Testing
         let stats = try #require(counters(store))
         #expect(stats.jobs == ours.count + theirs.count + 1)
         #expect(stats.undecodableJobs == 4)
+        // The summary at the stop counts the jobs too.
+        stop(perfqd)
+        let log = try String(contentsOf: root.appendingPathComponent("perfqd.log"), encoding: .utf8)
+        #expect(log.contains("perfqd stopping:") && log.contains("\(stats.jobs) gearman jobs, 4 undecodable"))
         // Unreadable jobs are kept as they came, with the reason and a hint beside them.
         let failed = spool.appendingPathComponent("failed")
         var reasons: [Data: String] = [:]
