@@ -63,7 +63,15 @@ final class JobConsumer {
         // queue: the first batch takes everything waiting, up to the limit, however long that
         // takes, so that it comes into one sorted batch with the newer checks queued before it.
         var isFirstBatch = true
+        var givenBack = false
         while !signals.isStopRequested {
+            if givenBack {
+                // Here, not where they were given back: this batch's last references to them
+                // (and so their connections) are gone only now.
+                sleep(30, unless: signals)
+                givenBack = false
+                continue
+            }
             var batch: [GearmanJob] = []
             var failure: (any Error)?
             do {
@@ -117,7 +125,7 @@ final class JobConsumer {
                 logger.error("gearman: \(unsure.count) jobs in a row cannot be read (\(unsure[unsure.count - 1].read.failureReason)); leaving them in gearmand and trying again in 30 s; put the key right and restart perfqd")
                 unsure = []
                 worker = nil
-                sleep(30, unless: signals)
+                givenBack = true
             }
         }
     }
