@@ -58,21 +58,29 @@ import Testing
         #expect(((thresholds["crit"] as? [String: Any])?["end"] as? Double) == 1)
     }
 
-    /// The page, drawn by headless Chromium with Highcharts 3.0.7 from PyPI: every series with
-    /// the expected number of points. A screenshot is kept in test-output/.
-    @Test(.timeLimit(.minutes(2))) func pageDrawsInChromium() throws {
-        let highcharts = ProcessInfo.processInfo.environment["PERFQ_HIGHCHARTS_JS"]
-            ?? Self.repository.appendingPathComponent("test-output/highcharts/highcharts-all.js").path
-        guard FileManager.default.fileExists(atPath: highcharts) else {
-            Issue.record("PERFQ_HIGHCHARTS_JS must name highcharts-all.js (scripts/test fetches it from PyPI)")
+    /// The page, drawn by headless Chromium with Highcharts 3.0.7 and with a current Highcharts
+    /// (12.4.0), both from PyPI: every series with the expected number of points, and the
+    /// tooltip's explanation. A screenshot of each is kept in test-output/.
+    @Test(.timeLimit(.minutes(2)), arguments: ["3.0.7", "current"]) func pageDrawsInChromium(highchartsVersion: String) throws {
+        let environment = ProcessInfo.processInfo.environment
+        let scripts: [String]
+        if highchartsVersion == "3.0.7" {
+            scripts = [environment["PERFQ_HIGHCHARTS_JS"] ?? Self.repository.appendingPathComponent("test-output/highcharts/highcharts-all.js").path]
+        } else {
+            let directory = environment["PERFQ_HIGHCHARTS_CURRENT"] ?? Self.repository.appendingPathComponent("test-output/highcharts-current").path
+            scripts = [directory + "/highcharts.js", directory + "/highcharts-more.js"]
+        }
+        guard scripts.allSatisfy({ FileManager.default.fileExists(atPath: $0) }) else {
+            Issue.record("\(scripts.joined(separator: ", ")) missing: scripts/test fetches Highcharts from PyPI (PERFQ_HIGHCHARTS_JS, PERFQ_HIGHCHARTS_CURRENT)")
             return
         }
         var export = try HighchartsExport(root: Self.store, host: "web-01.example", service: "Load", start: Self.day.start, end: Self.day.end, resolution: 60, includeRaw: false)
         export.includeExplanations = true
         let output = Self.repository.appendingPathComponent("test-output")
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
-        let page = output.appendingPathComponent("web-01-load.html")
-        try HighchartsPage.html(export, scripts: ["file://" + highcharts]).write(to: page, atomically: true, encoding: .utf8)
+        let name = highchartsVersion == "3.0.7" ? "web-01-load" : "web-01-load-highcharts-current"
+        let page = output.appendingPathComponent(name + ".html")
+        try HighchartsPage.html(export, scripts: scripts.map { "file://" + $0 }).write(to: page, atomically: true, encoding: .utf8)
 
         func chromium(_ arguments: [String]) throws -> String {
             let process = Process()
@@ -97,8 +105,9 @@ import Testing
         for line in lines {
             #expect(line.hasSuffix("points=\(expected)"), "\(line)")
         }
-        _ = try chromium(["--screenshot=" + output.appendingPathComponent("web-01-load.png").path, "--window-size=1200,1400"])
-        #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent("web-01-load.png").path))
+        let screenshot = output.appendingPathComponent(name + ".png")
+        _ = try chromium(["--screenshot=" + screenshot.path, "--window-size=1200,1400"])
+        #expect(FileManager.default.fileExists(atPath: screenshot.path))
     }
 
     /// Every exported point of several series is explained, the explanation's arithmetic gives
