@@ -10,14 +10,24 @@ final class BufferedOutput {
         if buffer.count >= 1 << 16 { flush() }
     }
 
+    /// A large document goes out as it is, not copied into the buffer.
+    func write(_ bytes: [UInt8]) {
+        flush()
+        write(contentsOf: bytes)
+    }
+
     func flush() {
         guard !buffer.isEmpty else { return }
+        write(contentsOf: buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    private func write(contentsOf bytes: some DataProtocol) {
         do {
-            try FileHandle.standardOutput.write(contentsOf: buffer)
+            try FileHandle.standardOutput.write(contentsOf: bytes)
         } catch {
             FileHandle.standardError.write(Data("perfq: cannot write the output: \((error as NSError).localizedDescription)\n".utf8))
             exit(2)
         }
-        buffer.removeAll(keepingCapacity: true)
     }
 }
