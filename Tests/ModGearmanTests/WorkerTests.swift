@@ -246,6 +246,7 @@ import Testing
         if !oneAtATime { try Self.submit(Self.encrypted(lines), to: "perfdata", on: gearmand) }
         let log = root.appendingPathComponent("perfqd.log")
         let wrong = try startPerfqd(["--spool", spool.path, "--store", store.path, "--gearman", gearmand.address, "--key", "not the key"], log: log)
+        defer { stop(wrong) }
         if oneAtATime {
             for job in Self.encrypted(lines) {
                 try Self.submit([job], to: "perfdata", on: gearmand)
