@@ -33,8 +33,10 @@ public enum JobPayload {
                 text = [UInt8](decoded)
             }
         }
-        // mod_gearman encrypts the terminating NUL too and pads with zeros; the line ends in "\n".
-        while let last = text.last, last == 0 || last == UInt8(ascii: "\n") || last == UInt8(ascii: "\r") {
+        // mod_gearman encrypts the terminating NUL too and pads with zeros: the text ends at the
+        // first NUL, as Mod-Gearman's own C workers read it; the line ends in "\n".
+        if let terminator = text.firstIndex(of: 0) { text.removeSubrange(terminator...) }
+        while let last = text.last, last == UInt8(ascii: "\n") || last == UInt8(ascii: "\r") {
             text.removeLast()
         }
         let hostField = Array("HOSTNAME::".utf8)

@@ -58,6 +58,13 @@ import Testing
         #expect(try JobPayload.text(of: encoded, key: nil) == Array(line.utf8))
     }
 
+    /// The text ends at its terminating NUL, as Mod-Gearman's C workers read it: what follows a
+    /// NUL inside the padding never reaches the parser.
+    @Test func theTextEndsAtItsFirstNUL() throws {
+        let payload = JobPayload.encode(Array(line.utf8) + [0] + Array(" b=2".utf8), key: ModGearmanKey("k"))
+        #expect(try JobPayload.text(of: payload, key: ModGearmanKey("k")) == Array(line.utf8))
+    }
+
     @Test func aWrongKeyIsReportedWithAHint() throws {
         let payload = JobPayload.encode(Array(line.utf8), key: ModGearmanKey("the right key"))
         let error = #expect(throws: JobPayloadError.self) { try JobPayload.text(of: payload, key: ModGearmanKey("a wrong key")) }
