@@ -85,7 +85,7 @@ final class JobConsumer {
             if let failure {
                 // The jobs taken before the connection failed are delivered all the same: gearmand
                 // hands them out again, and their second copies are skipped as not newer.
-                if !failing { logger.error("gearman: \(failure); trying again every 2 s") }
+                if !failing { logger.error("gearman: no answer from \(servers) (\(failure)); trying again every 2 s") }
                 failing = true
             } else if failing {
                 logger.info("gearman: gearmand answers again")

@@ -107,8 +107,11 @@ let commandLine = settings
 var effective = configuration
 for setting in commandLine { setting(&effective) }
 
-if encryptionChoices.contains("--no-encryption") && encryptionChoices.count > 1 {
-    fail("--no-encryption and \(encryptionChoices.subtracting(["--no-encryption"]).sorted().joined(separator: " and ")) contradict each other: give one")
+if encryptionChoices.count > 1 {
+    fail("\(encryptionChoices.sorted().joined(separator: " and ")) contradict each other: give one")
+}
+if let repeated = Dictionary(grouping: arguments.filter { $0.hasPrefix("--") }, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
+    fail("\(repeated) is given twice\(["--gearman", "--queue", "--route-to"].contains(repeated) ? ": give several as one comma-separated list" : "")")
 }
 if !effective.gearman.isEnabled, let option = gearmanOptions.first {
     fail("\(option) takes effect only with --gearman HOST:PORT (or gearman_servers in the configuration)")
@@ -126,6 +129,9 @@ if !effective.gearman.shards.isEmpty {
     guard let spool = effective.spoolDirectory else {
         fail("a router needs --spool DIR: for the jobs in hand, and for those it cannot read")
     }
+    if arguments.contains("--store") {
+        fail("a router (--route-to) stores nothing: --store belongs to the storage nodes")
+    }
     let logger = Logger(level: effective.logLevel, destination: effective.logDestination)
     let signals = SignalFlags()
     signals.install()
@@ -136,7 +142,7 @@ if !effective.gearman.shards.isEmpty {
     }
 }
 guard effective.spoolDirectory != nil, effective.storeDirectory != nil else {
-    fail("both a spool directory (--spool or perfdata_spool_dir) and a store directory (--store or store_dir) are needed\n\(usage)")
+    fail("both a spool directory (--spool or perfdata_spool_dir) and a store directory (--store or store_dir) are needed (--help shows the usage)")
 }
 var feeder: JobReceiver?
 if effective.gearman.isEnabled {

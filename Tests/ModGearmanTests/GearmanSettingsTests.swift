@@ -38,12 +38,15 @@ import Testing
 
     /// A command line that cannot mean what it says stops perfqd before it starts, naming why.
     @Test(arguments: [
-        (["--gearman", "localhost:4730", "--key", "k", "--no-encryption"], "--no-encryption and --key contradict"),
+        (["--gearman", "localhost:4730", "--key", "k", "--no-encryption"], "--key and --no-encryption contradict"),
         (["--key-file", "secret.key"], "--key-file takes effect only with --gearman"),
         (["--queue", "perfdata_a"], "--queue takes effect only with --gearman"),
         (["--gearman", "localhost:4730", "--key", ""], "--key is empty"),
         (["--gearman", "[::1]:4730", "--key", "k"], "takes no IPv6 address"),
         (["--gearman", "localhost:4730", "--key", "k", "--route-to", "a,a"], "shard"),
+        (["--gearman", "localhost:4730", "--key", "k", "--key-file", "secret.key"], "--key and --key-file contradict"),
+        (["--gearman", "localhost:4730", "--gearman", "localhost:4731", "--key", "k"], "--gearman is given twice: give several as one comma-separated list"),
+        (["--gearman", "localhost:4730", "--key", "k", "--route-to", "a,b"], "a router (--route-to) stores nothing"),
     ])
     func contradictoryArgumentsAreRefused(arguments: [String], message: String) throws {
         let directory = temporaryDirectory("gearman-arguments")
