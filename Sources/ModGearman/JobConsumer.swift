@@ -29,6 +29,10 @@ final class JobConsumer {
     /// This many unreadable jobs in a row, none readable between, is a wrong key or a sender
     /// misconfigured, not a damaged job: they are left in gearmand until that is put right.
     static let unreadableRun = 10
+    /// The first batch after a start: a job that went back to the end of the queue when its
+    /// taker was killed is stored in order only if this batch reaches it. Larger than the others
+    /// so that a deep backlog is covered; bounded, since the batch is held in memory.
+    static let firstBatchLimit = 50_000
 
     init(settings: GearmanSettings, spool: SpoolDirectory, logger: Logger, batchLimit: Int, batchSeconds: Double) throws(JobPayloadError) {
         servers = settings.serverList
@@ -154,8 +158,9 @@ final class JobConsumer {
     private func take(from worker: GearmanWorker, into batch: inout [GearmanJob], intake: inout JobIntake, timeLimited: Bool,
                       signals: SignalFlags) -> (any Error)? {
         let deadline = Date().addingTimeInterval(batchSeconds)
+        let limit = timeLimited ? batchLimit : max(batchLimit, Self.firstBatchLimit)
         do {
-            while batch.count < batchLimit, !signals.isStopRequested, case .job(let job) = try worker.grab() {
+            while batch.count < limit, !signals.isStopRequested, case .job(let job) = try worker.grab() {
                 try intake.append(job.held)
                 batch.append(job)
                 if timeLimited && Date() > deadline { break }
