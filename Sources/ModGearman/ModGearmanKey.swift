@@ -18,7 +18,9 @@ public struct ModGearmanKey: Sendable, Equatable {
     /// line ends removed.
     public init(contentsOfFile path: String) throws(JobPayloadError) {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw JobPayloadError("cannot read the key file \(path)")
+            // FileManager does not say why; access(2) does, for the usual reasons.
+            let reason = access(path, R_OK) == 0 ? "" : ": " + String(cString: strerror(errno))
+            throw JobPayloadError("cannot read the key file \(path)\(reason)")
         }
         let firstLine = data.prefix { $0 != UInt8(ascii: "\n") }.prefix(32)
         // C's isspace: space, \t, \n, \v, \f, \r.
