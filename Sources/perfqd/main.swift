@@ -39,9 +39,6 @@ if let configurationPath {
     }
 }
 var once = false
-/// Options that mean something only with --gearman, and the encryption choices given.
-var gearmanOptions: [String] = []
-var encryptionChoices: Set<String> = []
 /// The command line's settings, applied over the configuration file now and after SIGHUP.
 var settings: [@Sendable (inout IngestConfiguration) -> Void] = []
 var index = 0
@@ -71,26 +68,17 @@ while index < arguments.count {
         let servers = value().split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         settings.append { $0.gearman.servers = servers }
     case "--queue":
-        gearmanOptions.append(argument)
         let queues = value().split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         settings.append { $0.gearman.queues = queues }
     case "--key":
-        gearmanOptions.append(argument)
-        encryptionChoices.insert(argument)
         let key = value()
         guard !key.isEmpty else { fail("--key is empty: give Mod-Gearman's key, or --key-file FILE") }
         settings.append { $0.gearman.key = key; $0.gearman.keyFile = nil; $0.gearman.encryption = true }
     case "--key-file":
-        gearmanOptions.append(argument)
-        encryptionChoices.insert(argument)
         let file = value()
         settings.append { $0.gearman.keyFile = file; $0.gearman.encryption = true }
-    case "--no-encryption":
-        gearmanOptions.append(argument)
-        encryptionChoices.insert(argument)
-        settings.append { $0.gearman.encryption = false }
+    case "--no-encryption": settings.append { $0.gearman.encryption = false }
     case "--route-to":
-        gearmanOptions.append(argument)
         let shards = value().split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         settings.append { $0.gearman.shards = shards }
     case "-d", "-f":
@@ -107,13 +95,14 @@ let commandLine = settings
 var effective = configuration
 for setting in commandLine { setting(&effective) }
 
+let encryptionChoices = Set(arguments).intersection(["--key", "--key-file", "--no-encryption"])
 if encryptionChoices.count > 1 {
     fail("\(encryptionChoices.sorted().joined(separator: " and ")) contradict each other: give one")
 }
 if let repeated = Dictionary(grouping: arguments.filter { $0.hasPrefix("--") }, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
     fail("\(repeated) is given twice\(["--gearman", "--queue", "--route-to"].contains(repeated) ? ": give several as one comma-separated list" : "")")
 }
-if !effective.gearman.isEnabled, let option = gearmanOptions.first {
+if !effective.gearman.isEnabled, let option = arguments.first(where: ["--queue", "--key", "--key-file", "--no-encryption", "--route-to"].contains) {
     fail("\(option) takes effect only with --gearman HOST:PORT (or gearman_servers in the configuration)")
 }
 
