@@ -76,67 +76,56 @@ public struct HighchartsExport {
     }
 
     /// The JSON document: `meta`, `raw` (with `includeRaw`), `series`, `summary`, `thresholds`.
-    /// The point arrays are written directly (a year of 5-minute points is 300,000 numbers);
-    /// the small parts go through JSONSerialization.
     public func json() throws -> String {
         String(decoding: try jsonBytes(), as: UTF8.self)
     }
 
-    /// The same document as UTF-8 bytes, built without intermediate strings.
+    /// The same document as UTF-8 bytes.
     public func jsonBytes() throws -> [UInt8] {
-        var out: [UInt8] = []
-        // About 32 bytes a point of a line and 48 of a band: one allocation for the whole document.
-        out.reserveCapacity(series.reduce(4096) { $0 + $1.average.rowCount * 32 + $1.maximum.rowCount * 48 })
-        out += ("{\"meta\":" + (try Self.serialize([
+        let pieces = try jsonPieces()
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(pieces.reduce(0) { $0 + $1.count })
+        for piece in pieces { bytes += piece }
+        return bytes
+    }
+
+    /// The same document in pieces, to be written out one after the other. The point arrays
+    /// (a year of 5-minute points is 300,000 numbers) are written on every core, straight into
+    /// their pieces; the small parts go through JSONSerialization.
+    public func jsonPieces() throws -> [[UInt8]] {
+        var head = "{\"meta\":" + (try Self.serialize([
             "host": host, "service": service, "start": start, "end": end,
             "step": series.first?.average.step ?? 0, "function": "AVERAGE",
-        ] as [String: Any]))).utf8
+        ] as [String: Any]))
         if includeRaw {
-            out += ",\"raw\":{".utf8
-            out += try series.map { entry in
-                try Self.serialize(entry.stored.label) + ":[" + entry.samples.map { "[\($0.time * 1000),\(Self.text($0.value))]" }.joined(separator: ",") + "]"
-            }.joined(separator: ",").utf8
-            out += "}".utf8
+            head += ",\"raw\":{" + (try series.map { entry in
+                try Self.serialize(entry.stored.label) + ":" + String(decoding: Self.rawPoints(entry.samples), as: UTF8.self)
+            }.joined(separator: ",")) + "}"
         }
-        out += ",\"series\":[".utf8
-        var first = true
-        for entry in series {
-            let label = entry.stored.label
-            let unit = entry.stored.metadata?.unit ?? ""
-            let average = entry.average
-            let minimum = entry.minimum
-            let maximum = entry.maximum
-            // MIN and MAX normally come from archives of the same step: rows pair up by index.
-            let aligned = minimum.start == maximum.start && minimum.step == maximum.step && minimum.rowCount == maximum.rowCount
-            let lows = aligned ? [:] : Dictionary(uniqueKeysWithValues: (0..<minimum.rowCount).map { (minimum.time(ofRow: $0), minimum.values[$0]) })
+        var pieces = [Array((head + ",\"series\":[").utf8)]
+        // Each stretch of points gets an empty piece, filled in below.
+        var stretches: [(piece: Int, stretch: PointStretch)] = []
+        for (index, entry) in series.enumerated() {
             for band in [false, true] {
-                if !first { out += ",".utf8 }
-                first = false
-                let source = band ? maximum : average
-                out += "{\"data\":[".utf8
-                for row in 0..<source.rowCount {
-                    let time = source.time(ofRow: row)
-                    if row > 0 { out.append(UInt8(ascii: ",")) }
-                    out.append(UInt8(ascii: "["))
-                    Self.appendInteger(time * 1000, to: &out)
-                    out.append(UInt8(ascii: ","))
-                    if band {
-                        Self.appendNumber(aligned ? minimum.values[row] : lows[time], to: &out)
-                        out.append(UInt8(ascii: ","))
-                    }
-                    Self.appendNumber(source.values[row], to: &out)
-                    out.append(UInt8(ascii: "]"))
+                pieces.append(Array(((index > 0 || band ? "," : "") + "{\"data\":[").utf8))
+                for stretch in PointStretch.split(entry, band: band) {
+                    stretches.append((pieces.count, stretch))
+                    pieces.append([])
                 }
-                var fields = "],\"function\":" + (band ? "\"MIN/MAX\"" : "\"AVERAGE\"")
-                fields += ",\"label\":" + (try Self.serialize(label))
-                fields += ",\"name\":" + (try Self.serialize(band ? label + " min–max" : label))
-                fields += ",\"step\":\((band ? maximum : average).step)"
-                fields += ",\"type\":" + (band ? "\"arearange\"" : "\"line\"")
-                fields += ",\"unit\":" + (try Self.serialize(unit)) + "}"
-                out += fields.utf8
+                pieces.append(Array(try fields(of: entry, band: band).utf8))
             }
         }
-        out += "]".utf8
+        // Each thread initializes only its own elements.
+        nonisolated(unsafe) let texts = UnsafeMutableBufferPointer<[UInt8]>.allocate(capacity: stretches.count)
+        defer { texts.deallocate() }
+        let work = stretches.map(\.stretch)
+        DispatchQueue.concurrentPerform(iterations: work.count) { index in
+            (texts.baseAddress! + index).initialize(to: work[index].text())
+        }
+        for (index, stretch) in stretches.enumerated() {
+            pieces[stretch.piece] = (texts.baseAddress! + index).move()
+        }
+        var tail = "]"
         if includeExplanations {
             var explanations: [String: Any] = [:]
             for entry in series {
@@ -147,9 +136,9 @@ public struct HighchartsExport {
                         ?? ["time": average.time(ofRow: row), "why_not": "the journal (from \(explainer.journalStart.map(String.init) ?? "nothing")) does not reach back far enough to reproduce this value"]
                 }
             }
-            out += (",\"explanations\":" + (try Self.serialize(explanations))).utf8
+            tail += ",\"explanations\":" + (try Self.serialize(explanations))
         }
-        out += (",\"summary\":" + (try Self.serialize(series.map { ConsolidationSummary(series: $0).text }.joined(separator: "\n\n")))).utf8
+        tail += ",\"summary\":" + (try Self.serialize(series.map { ConsolidationSummary(series: $0).text }.joined(separator: "\n\n")))
         var thresholds: [String: Any] = [:]
         for entry in series {
             guard let metadata = entry.stored.metadata else { continue }
@@ -160,41 +149,38 @@ public struct HighchartsExport {
                 "min": Self.number(metadata.minimum), "max": Self.number(metadata.maximum),
             ] as [String: Any]
         }
-        out += (",\"thresholds\":" + (try Self.serialize(thresholds)) + "}\n").utf8
-        return out
+        tail += ",\"thresholds\":" + (try Self.serialize(thresholds)) + "}\n"
+        pieces.append(Array(tail.utf8))
+        return pieces
     }
 
-    static func appendInteger(_ value: Int64, to bytes: inout [UInt8]) {
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            repeat {
-                buffer[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-                count += 1
-            } while magnitude > 0
-            for index in stride(from: count - 1, through: 0, by: -1) { bytes.append(buffer[index]) }
-        }
+    /// What follows a series' points: the end of its array and its other members.
+    private func fields(of entry: Series, band: Bool) throws -> String {
+        let label = entry.stored.label
+        return "],\"function\":" + (band ? "\"MIN/MAX\"" : "\"AVERAGE\"")
+            + ",\"label\":" + (try Self.serialize(label))
+            + ",\"name\":" + (try Self.serialize(band ? label + " min–max" : label))
+            + ",\"step\":\((band ? entry.maximum : entry.average).step)"
+            + ",\"type\":" + (band ? "\"arearange\"" : "\"line\"")
+            + ",\"unit\":" + (try Self.serialize(entry.stored.metadata?.unit ?? "")) + "}"
     }
 
-    static func appendNumber(_ value: Double?, to bytes: inout [UInt8]) {
-        guard let value, value.isFinite else {
-            bytes.append(contentsOf: "null".utf8)
-            return
+    /// Raw samples as `[[ms,y],…]`.
+    static func rawPoints(_ samples: [(time: Int64, value: Double?)]) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: JSONTextWriter.maximumLength(ofNumbers: samples.count, integers: samples.count, punctuation: 4 * samples.count + 2)) { buffer, count in
+            var writer = JSONTextWriter(at: buffer.baseAddress!)
+            writer.write(UInt8(ascii: "["))
+            for (index, sample) in samples.enumerated() {
+                if index > 0 { writer.write(UInt8(ascii: ",")) }
+                writer.write(UInt8(ascii: "["))
+                writer.write(sample.time * 1000)
+                writer.write(UInt8(ascii: ","))
+                writer.write(sample.value)
+                writer.write(UInt8(ascii: "]"))
+            }
+            writer.write(UInt8(ascii: "]"))
+            count = writer.position - buffer.baseAddress!
         }
-        if value == value.rounded() && value.magnitude < 1e15 {
-            appendInteger(Int64(value), to: &bytes)
-        } else {
-            bytes.append(contentsOf: String(value).utf8)
-        }
-    }
-
-    /// A number as JSON: `null` for unknown and infinities (JSON has neither).
-    static func text(_ value: Double?) -> String {
-        guard let value, value.isFinite else { return "null" }
-        return value == value.rounded() && value.magnitude < 1e15 ? String(Int64(value)) : String(value)
     }
 
     static func serialize(_ value: Any) throws -> String {

@@ -10,8 +10,12 @@ final class BufferedOutput {
         if buffer.count >= 1 << 16 { flush() }
     }
 
-    /// A large document goes out as it is, not copied into the buffer.
+    /// A large piece goes out as it is, not copied into the buffer.
     func write(_ bytes: [UInt8]) {
+        guard bytes.count >= 1 << 16 else {
+            write(Data(bytes))
+            return
+        }
         flush()
         write(contentsOf: bytes)
     }
