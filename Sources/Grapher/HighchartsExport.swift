@@ -70,11 +70,6 @@ public struct HighchartsExport {
         }
     }
 
-    static func number(_ value: Double?) -> Any {
-        guard let value, value.isFinite else { return NSNull() }
-        return value
-    }
-
     /// The JSON document: `meta`, `raw` (with `includeRaw`), `series`, `summary`, `thresholds`.
     public func json() throws -> String {
         String(decoding: try jsonBytes(), as: UTF8.self)
@@ -82,48 +77,31 @@ public struct HighchartsExport {
 
     /// The same document as UTF-8 bytes.
     public func jsonBytes() throws -> [UInt8] {
-        let pieces = try jsonPieces()
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(pieces.reduce(0) { $0 + $1.count })
-        for piece in pieces { bytes += piece }
+        try write { bytes += $0 }
         return bytes
     }
 
-    /// The same document in pieces, to be written out one after the other. The point arrays
-    /// (a year of 5-minute points is 300,000 numbers) are written on every core, straight into
-    /// their pieces; the small parts go through JSONSerialization.
-    public func jsonPieces() throws -> [[UInt8]] {
-        var head = "{\"meta\":" + (try Self.serialize([
-            "host": host, "service": service, "start": start, "end": end,
-            "step": series.first?.average.step ?? 0, "function": "AVERAGE",
-        ] as [String: Any]))
+    /// Hands the same document to `output` in parts, in order. The point arrays (a year of
+    /// 5-minute points is 300,000 numbers) are written on every core; the small parts go through
+    /// JSONSerialization.
+    public func write(to output: (UnsafeRawBufferPointer) throws -> Void) throws {
+        var head = "{\"meta\":" + JSONText.object([
+            ("end", "\(end)"), ("function", "\"AVERAGE\""), ("host", JSONText.string(host)),
+            ("service", JSONText.string(service)), ("start", "\(start)"), ("step", "\(series.first?.average.step ?? 0)"),
+        ])
         if includeRaw {
-            head += ",\"raw\":{" + (try series.map { entry in
-                try Self.serialize(entry.stored.label) + ":" + String(decoding: Self.rawPoints(entry.samples), as: UTF8.self)
-            }.joined(separator: ",")) + "}"
+            head += ",\"raw\":{" + series.map { entry in
+                JSONText.string(entry.stored.label) + ":" + String(decoding: Self.rawPoints(entry.samples), as: UTF8.self)
+            }.joined(separator: ",") + "}"
         }
-        var pieces = [Array((head + ",\"series\":[").utf8)]
-        // Each stretch of points gets an empty piece, filled in below.
-        var stretches: [(piece: Int, stretch: PointStretch)] = []
+        var parts: [StretchPipeline.Part] = [.text(Array((head + ",\"series\":[").utf8))]
         for (index, entry) in series.enumerated() {
             for band in [false, true] {
-                pieces.append(Array(((index > 0 || band ? "," : "") + "{\"data\":[").utf8))
-                for stretch in PointStretch.split(entry, band: band) {
-                    stretches.append((pieces.count, stretch))
-                    pieces.append([])
-                }
-                pieces.append(Array(try fields(of: entry, band: band).utf8))
+                parts.append(.text(Array(((index > 0 || band ? "," : "") + "{\"data\":[").utf8)))
+                parts += PointStretch.split(entry, band: band).map { .points($0) }
+                parts.append(.text(Array(fields(of: entry, band: band).utf8)))
             }
-        }
-        // Each thread initializes only its own elements.
-        nonisolated(unsafe) let texts = UnsafeMutableBufferPointer<[UInt8]>.allocate(capacity: stretches.count)
-        defer { texts.deallocate() }
-        let work = stretches.map(\.stretch)
-        DispatchQueue.concurrentPerform(iterations: work.count) { index in
-            (texts.baseAddress! + index).initialize(to: work[index].text())
-        }
-        for (index, stretch) in stretches.enumerated() {
-            pieces[stretch.piece] = (texts.baseAddress! + index).move()
         }
         var tail = "]"
         if includeExplanations {
@@ -138,31 +116,30 @@ public struct HighchartsExport {
             }
             tail += ",\"explanations\":" + (try Self.serialize(explanations))
         }
-        tail += ",\"summary\":" + (try Self.serialize(series.map { ConsolidationSummary(series: $0).text }.joined(separator: "\n\n")))
-        var thresholds: [String: Any] = [:]
+        tail += ",\"summary\":" + JSONText.string(series.map { ConsolidationSummary(series: $0).text }.joined(separator: "\n\n"))
+        var thresholds: [String: String] = [:]
         for entry in series {
             guard let metadata = entry.stored.metadata else { continue }
-            let warn: Any = metadata.warning.map { ThresholdRangeDescription($0).object } ?? NSNull()
-            let crit: Any = metadata.critical.map { ThresholdRangeDescription($0).object } ?? NSNull()
-            thresholds[entry.stored.label] = [
-                "warn": warn, "crit": crit,
-                "min": Self.number(metadata.minimum), "max": Self.number(metadata.maximum),
-            ] as [String: Any]
+            thresholds[entry.stored.label] = JSONText.object([
+                ("crit", metadata.critical.map { ThresholdRangeDescription($0).json } ?? "null"),
+                ("max", JSONText.number(metadata.maximum)), ("min", JSONText.number(metadata.minimum)),
+                ("warn", metadata.warning.map { ThresholdRangeDescription($0).json } ?? "null"),
+            ])
         }
-        tail += ",\"thresholds\":" + (try Self.serialize(thresholds)) + "}\n"
-        pieces.append(Array(tail.utf8))
-        return pieces
+        tail += ",\"thresholds\":" + JSONText.object(thresholds.sorted { $0.key < $1.key }) + "}\n"
+        parts.append(.text(Array(tail.utf8)))
+        try StretchPipeline.write(parts, to: output)
     }
 
     /// What follows a series' points: the end of its array and its other members.
-    private func fields(of entry: Series, band: Bool) throws -> String {
+    private func fields(of entry: Series, band: Bool) -> String {
         let label = entry.stored.label
         return "],\"function\":" + (band ? "\"MIN/MAX\"" : "\"AVERAGE\"")
-            + ",\"label\":" + (try Self.serialize(label))
-            + ",\"name\":" + (try Self.serialize(band ? label + " min–max" : label))
+            + ",\"label\":" + JSONText.string(label)
+            + ",\"name\":" + JSONText.string(band ? label + " min–max" : label)
             + ",\"step\":\((band ? entry.maximum : entry.average).step)"
             + ",\"type\":" + (band ? "\"arearange\"" : "\"line\"")
-            + ",\"unit\":" + (try Self.serialize(entry.stored.metadata?.unit ?? "")) + "}"
+            + ",\"unit\":" + JSONText.string(entry.stored.metadata?.unit ?? "") + "}"
     }
 
     /// Raw samples as `[[ms,y],…]`.
@@ -173,7 +150,7 @@ public struct HighchartsExport {
             for (index, sample) in samples.enumerated() {
                 if index > 0 { writer.write(UInt8(ascii: ",")) }
                 writer.write(UInt8(ascii: "["))
-                writer.write(sample.time * 1000)
+                writer.write(milliseconds: sample.time)
                 writer.write(UInt8(ascii: ","))
                 writer.write(sample.value)
                 writer.write(UInt8(ascii: "]"))
@@ -203,7 +180,7 @@ struct ThresholdRangeDescription {
         inside = range.alertsInside
     }
 
-    var object: [String: Any] {
-        ["raw": raw, "start": HighchartsExport.number(start), "end": HighchartsExport.number(end), "inside": inside]
+    var json: String {
+        JSONText.object([("end", JSONText.number(end)), ("inside", inside ? "true" : "false"), ("raw", JSONText.string(raw)), ("start", JSONText.number(start))])
     }
 }

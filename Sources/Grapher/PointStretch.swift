@@ -9,7 +9,8 @@ struct PointStretch {
     var lows: [Double]?
     var rows: Range<Int>
 
-    /// A series' line or band in stretches of about 20,000 rows: enough to keep every core busy.
+    /// A series' line or band in stretches of 4,096 rows: a few hundred kilobytes of text each,
+    /// small enough to stay in the cache, enough of them to keep every core busy.
     static func split(_ series: HighchartsExport.Series, band: Bool) -> [PointStretch] {
         let source = band ? series.maximum : series.average
         var lows: [Double]?
@@ -23,33 +24,42 @@ struct PointStretch {
                 lows = (0..<source.rowCount).map { byTime[source.time(ofRow: $0)] ?? .nan }
             }
         }
-        let count = max(1, (source.rowCount + 19_999) / 20_000)
-        return (0..<count).map { index in
-            PointStretch(source: source, lows: lows, rows: source.rowCount * index / count..<source.rowCount * (index + 1) / count)
+        return stride(from: 0, to: source.rowCount, by: 4096).map { first in
+            PointStretch(source: source, lows: lows, rows: first..<min(first + 4096, source.rowCount))
         }
     }
 
-    /// The rows' text; a comma before every row but the series' first.
-    func text() -> [UInt8] {
-        let length = JSONTextWriter.maximumLength(ofNumbers: rows.count * 2, integers: rows.count, punctuation: rows.count * 5)
-        return [UInt8](unsafeUninitializedCapacity: max(1, length)) { buffer, count in
-            var writer = JSONTextWriter(at: buffer.baseAddress!)
-            source.values.withUnsafeBufferPointer { values in
-                for row in rows {
-                    if row > 0 { writer.write(UInt8(ascii: ",")) }
-                    writer.write(UInt8(ascii: "["))
-                    writer.write(source.time(ofRow: row) * 1000)
+    var maximumLength: Int {
+        JSONTextWriter.maximumLength(ofNumbers: rows.count * 2, integers: rows.count, punctuation: rows.count * 5)
+    }
+
+    /// Writes the rows' text, a comma before every row but the series' first, and returns its
+    /// length; `buffer` holds `maximumLength` bytes.
+    func write(into buffer: UnsafeMutablePointer<UInt8>) -> Int {
+        var writer = JSONTextWriter(at: buffer)
+        source.values.withUnsafeBufferPointer { values in
+            for row in rows {
+                if row > 0 { writer.write(UInt8(ascii: ",")) }
+                writer.write(UInt8(ascii: "["))
+                writer.write(milliseconds: source.time(ofRow: row))
+                writer.write(UInt8(ascii: ","))
+                if let lows {
+                    let low = writer.position
+                    writer.write(Self.known(lows[row]))
                     writer.write(UInt8(ascii: ","))
-                    if let lows {
-                        writer.write(Self.known(lows[row]))
-                        writer.write(UInt8(ascii: ","))
+                    // A row of one step (the finest archive) has the same low and high: the
+                    // low's text is copied rather than made again.
+                    if lows[row].bitPattern == values[row].bitPattern {
+                        writer.write(copyOf: low, count: writer.position - low - 1)
+                        writer.write(UInt8(ascii: "]"))
+                        continue
                     }
-                    writer.write(Self.known(values[row]))
-                    writer.write(UInt8(ascii: "]"))
                 }
+                writer.write(Self.known(values[row]))
+                writer.write(UInt8(ascii: "]"))
             }
-            count = writer.position - buffer.baseAddress!
         }
+        return writer.position - buffer
     }
 
     private static func known(_ value: Double) -> Double? {

@@ -18,54 +18,56 @@ struct ShortestDecimal {
         let biasedExponent = Int(truncatingIfNeeded: bits >> 52) & 0x7FF
         // value = c × 2^q with 2^52 <= c < 2^53.
         let c = 1 << 52 | fraction
-        let q = biasedExponent - 1075
+        let q = biasedExponent &- 1075
         // An odd c rounds away from ties, so the interval's ends are excluded.
         let excludesEnds = c & 1
-        let center = c << 2
-        let upper = center + 2
+        let center = c &<< 2
+        let upper = center &+ 2
         let lower: UInt64
         let k: Int
         if fraction != 0 || biasedExponent == 1 {
-            lower = center - 2
+            lower = center &- 2
             k = Self.floorLog10(powerOfTwo: q)
         } else {
             // A power of two: the double below is half as far away as the one above.
-            lower = center - 1
+            lower = center &- 1
             k = Self.floorLog10(threeQuartersOfPowerOfTwo: q)
         }
         // Scaled by 10^-k the value lies in [10^15, 10^17): vb, vbl and vbr are 4 × the scaled
         // value and ends, rounded to odd so that an inexact result never looks exact.
-        let shift = q + Self.floorLog2(powerOfTen: -k) + 2
-        let index = 2 * (-k - powersOfTenMinimumExponent)
-        let (g1, g0) = (powersOfTen[index], powersOfTen[index + 1])
-        let vb = Self.scaledRoundedToOdd(g1, g0, center << shift)
-        let vbl = Self.scaledRoundedToOdd(g1, g0, lower << shift)
-        let vbr = Self.scaledRoundedToOdd(g1, g0, upper << shift)
+        // Wrapping arithmetic throughout: every value stays far from the limits (the shift is
+        // 2 to 5), and the checks would cost as much as the arithmetic.
+        let shift = q &+ Self.floorLog2(powerOfTen: 0 &- k) &+ 2
+        let index = 2 &* (0 &- k &- powersOfTenMinimumExponent)
+        let (g1, g0) = (powersOfTen[index], powersOfTen[index &+ 1])
+        let vb = Self.scaledRoundedToOdd(g1, g0, center &<< shift)
+        let vbl = Self.scaledRoundedToOdd(g1, g0, lower &<< shift)
+        let vbr = Self.scaledRoundedToOdd(g1, g0, upper &<< shift)
 
-        let s = vb >> 2
+        let s = vb &>> 2
         if s >= 100 {
             // The interval is less than 10 units wide, so at most one multiple of ten lies in
             // it; if one does, it is the shortest (its trailing zeros come off below).
             let below = s / 10 * 10
-            let above = below + 10
-            let belowInside = vbl + excludesEnds <= below << 2
-            let aboveInside = above << 2 + excludesEnds <= vbr
+            let above = below &+ 10
+            let belowInside = vbl &+ excludesEnds <= below &<< 2
+            let aboveInside = above &<< 2 &+ excludesEnds <= vbr
             if belowInside != aboveInside {
-                self = Self.trimming((belowInside ? below : above) / 10, exponent: k + 1)
+                self = Self.trimming((belowInside ? below : above) / 10, exponent: k &+ 1)
                 return
             }
         }
         // s has 16 or 17 digits; had s or t a trailing zero and lain inside, it would have been
         // found above, so the digits below have none.
-        let t = s + 1
-        let sInside = vbl + excludesEnds <= s << 2
-        let tInside = t << 2 + excludesEnds <= vbr
+        let t = s &+ 1
+        let sInside = vbl &+ excludesEnds <= s &<< 2
+        let tInside = t &<< 2 &+ excludesEnds <= vbr
         exponent = k
         if sInside != tInside {
             digits = sInside ? s : t
         } else {
             // Both inside: the nearer, an even one on a tie.
-            let twiceMidpoint = (s + t) << 1
+            let twiceMidpoint = (s &+ t) &<< 1
             digits = vb < twiceMidpoint || (vb == twiceMidpoint && s & 1 == 0) ? s : t
         }
     }

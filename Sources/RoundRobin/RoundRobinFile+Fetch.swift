@@ -73,13 +73,23 @@ extension RoundRobinFile {
         let current = Int64(currentRow(archiveIndex))
         let rows = Int64(archive.rows)
         let stored = archiveValues(archiveIndex)
-        for row in 0..<rowCount {
-            let label = start + Int64(row + 1) * rowStep
-            guard label >= oldest && label <= newest else { continue }
-            var physical = (current - (newest - label) / rowStep) % rows
-            if physical < 0 { physical += rows }
-            for source in 0..<sources {
-                values[row * sources + source] = stored[Int(physical) * sources + source]
+        // Row r is labelled start + (r + 1) × rowStep; the archive holds the labels from oldest
+        // to newest, one after the other in the ring from the physical row of the first.
+        let firstRow = max(0, Int((oldest - start) / rowStep) - 1)
+        let lastRow = min(rowCount - 1, Int((newest - start) / rowStep) - 1)
+        if firstRow <= lastRow {
+            let label = start + Int64(firstRow + 1) * rowStep
+            var physical = Int((current - (newest - label) / rowStep) % rows)
+            if physical < 0 { physical += Int(rows) }
+            // At most two runs: up to the ring's end, then from its start.
+            values.withUnsafeMutableBufferPointer { values in
+                var row = firstRow
+                while row <= lastRow {
+                    let run = min(lastRow + 1 - row, Int(rows) - physical)
+                    (values.baseAddress! + row * sources).update(from: stored.baseAddress! + physical * sources, count: run * sources)
+                    row += run
+                    physical = 0
+                }
             }
         }
         return FetchResult(

@@ -11,7 +11,7 @@ final class BufferedOutput {
     }
 
     /// A large piece goes out as it is, not copied into the buffer.
-    func write(_ bytes: [UInt8]) {
+    func write(_ bytes: UnsafeRawBufferPointer) {
         guard bytes.count >= 1 << 16 else {
             write(Data(bytes))
             return

@@ -218,7 +218,7 @@ case "list", "info", "last", "fetch", "export", "page", "explain":
                 start: from, end: to, resolution: max(1, resolution), includeRaw: raw)
             export.includeExplanations = explain
             if command == "export" {
-                for piece in try export.jsonPieces() { output.write(piece) }
+                try export.write { output.write($0) }
             } else {
                 guard let file = options["-o"] else { fail("page needs -o FILE.html") }
                 let scripts = options["--highcharts"].map { $0.split(separator: ",").map(String.init) } ?? HighchartsPage.defaultScripts
