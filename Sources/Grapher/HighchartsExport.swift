@@ -97,9 +97,10 @@ public struct HighchartsExport {
         }
         var parts: [StretchPipeline.Part] = [.text(Array((head + ",\"series\":[").utf8))]
         for (index, entry) in series.enumerated() {
+            let stretches = PointStretch.split(entry)
             for band in [false, true] {
                 parts.append(.text(Array(((index > 0 || band ? "," : "") + "{\"data\":[").utf8)))
-                parts += PointStretch.split(entry, band: band).map { .points($0) }
+                parts += (band ? stretches.band : stretches.line).map { .points($0) }
                 parts.append(.text(Array(fields(of: entry, band: band).utf8)))
             }
         }

@@ -110,6 +110,37 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: screenshot.path))
     }
 
+    /// The exported points are the stored values bit for bit, lines and bands, at one step per
+    /// row (where a band's low and high are the average's text copied) and coarser.
+    @Test func exportedPointsAreTheStoredValues() throws {
+        struct Document: Decodable {
+            struct Series: Decodable {
+                let data: [[Double?]]
+                let label: String
+                let type: String
+            }
+            let series: [Series]
+        }
+        func bits(_ values: some Sequence<Double?>) -> [UInt64?] { values.map { $0?.bitPattern } }
+        func stored(_ values: [Double]) -> [UInt64?] { bits(values.map { $0.isNaN ? nil : $0 }) }
+        for (host, service) in [("web-01.example", "Load"), ("win-01.example", "Scheduled Tasks"), ("db-01.example", "Disk /")] {
+            for resolution: UInt64 in [60, 300, 1800] {
+                let export = try HighchartsExport(root: Self.store, host: host, service: service, start: Self.day.start, end: Self.day.end, resolution: resolution, includeRaw: false)
+                // JSONDecoder reads every double back exactly; JSONSerialization does not.
+                let document = try JSONDecoder().decode(Document.self, from: Data(export.jsonBytes()))
+                for entry in export.series {
+                    let line = try #require(document.series.first { $0.label == entry.stored.label && $0.type == "line" })
+                    let band = try #require(document.series.first { $0.label == entry.stored.label && $0.type == "arearange" })
+                    let times = (0..<entry.average.rowCount).map { Double(entry.average.time(ofRow: $0) * 1000) }
+                    #expect(line.data.map { $0[0] } == times)
+                    #expect(bits(line.data.map { $0[1] }) == stored(entry.average.values), "\(entry.stored.label) at \(resolution) s: averages")
+                    #expect(bits(band.data.map { $0[1] }) == stored(entry.minimum.values), "\(entry.stored.label) at \(resolution) s: lows")
+                    #expect(bits(band.data.map { $0[2] }) == stored(entry.maximum.values), "\(entry.stored.label) at \(resolution) s: highs")
+                }
+            }
+        }
+    }
+
     /// Every exported point of several series is explained, the explanation's arithmetic gives
     /// the stored value bit for bit, and librrd fed the same samples stores the same values.
     @Test(arguments: [("web-01.example", "Load"), ("win-01.example", "Scheduled Tasks"), ("web-01.example", "Interface eth0"), ("db-01.example", "Disk /")])
