@@ -83,8 +83,8 @@ public struct HighchartsExport {
     }
 
     /// Hands the same document to `output` in parts, in order. The point arrays (a year of
-    /// 5-minute points is 300,000 numbers) are written on every core; the small parts go through
-    /// JSONSerialization.
+    /// 5-minute points is 300,000 numbers) are written on every core; of the rest only the
+    /// explanations go through JSONSerialization.
     public func write(to output: (UnsafeRawBufferPointer) throws -> Void) throws {
         var head = "{\"meta\":" + JSONText.object([
             ("end", "\(end)"), ("function", "\"AVERAGE\""), ("host", JSONText.string(host)),

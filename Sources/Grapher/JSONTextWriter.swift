@@ -75,7 +75,9 @@ struct JSONTextWriter {
             for _ in length..<pointPosition { write(UInt8(ascii: "0")) }
         } else if 0 < pointPosition && pointPosition < 8 {
             // All digits one place to the right, then the integer part moved back over the gap
-            // and the point put in it, all in one 8-byte word.
+            // and the point put in it, all in one 8-byte word. The word may reach past the
+            // number's last digit (bytes it puts back as they were), never past the 25 bytes a
+            // number is given.
             let start = position
             position += 1
             writeDigits(of: decimal.digits, count: length)

@@ -35,17 +35,8 @@ struct JSONNumberTests {
         }
     }
 
-    static func written(_ value: Double?) -> String {
-        let bytes = [UInt8](unsafeUninitializedCapacity: JSONTextWriter.maximumLength(ofNumbers: 1, integers: 0)) { buffer, count in
-            var writer = JSONTextWriter(at: buffer.baseAddress!)
-            writer.write(value)
-            count = writer.position - buffer.baseAddress!
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
     static func check(_ value: Double, _ failures: inout [String]) {
-        let text = written(value)
+        let text = JSONText.number(value)
         let wanted = expected(value)
         if text != wanted || (value.isFinite && Double(text)?.bitPattern != (value == 0 ? 0 : value.bitPattern)) {
             failures.append("\(value.bitPattern): wrote \(text), want \(wanted)")
@@ -74,9 +65,9 @@ struct JSONNumberTests {
             Self.check(-value, &failures)
         }
         #expect(failures.isEmpty, "\(failures.count) wrong, the first: \(failures.prefix(5))")
-        #expect(Self.written(nil) == "null")
-        #expect(Self.written(.nan) == "null")
-        #expect(Self.written(-.infinity) == "null")
+        #expect(JSONText.number(nil) == "null")
+        #expect(JSONText.number(.nan) == "null")
+        #expect(JSONText.number(-.infinity) == "null")
     }
 
     @Test func randomBitPatternsAndCheckLikeValues() {
