@@ -7,7 +7,8 @@ struct ConsolidationSummary {
 
     var text: String {
         let entry = series.stored
-        let step = Int64(entry.metadata?.step ?? series.average.step)
+        // A metadata file can say anything; the row step is the file's own.
+        let step = entry.metadata.flatMap { Int64(exactly: $0.step) }.flatMap { $0 > 0 ? $0 : nil } ?? Int64(series.average.step)
         let rowStep = Int64(series.average.step)
         let name = "\(entry.host) / \(entry.service) / \(entry.label)"
         let samples = series.samples

@@ -161,9 +161,20 @@ public struct HighchartsExport {
         }
     }
 
+    /// JSON for the explanations. An amount can overflow to infinity (a reading of 1.7e308 held
+    /// for a step), which JSONSerialization refuses to write: it becomes null, as in the points.
     static func serialize(_ value: Any) throws -> String {
-        let data = try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
+        let data = try JSONSerialization.data(withJSONObject: finite(value), options: [.sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
         return String(decoding: data, as: UTF8.self)
+    }
+
+    private static func finite(_ value: Any) -> Any {
+        switch value {
+        case let number as Double where !number.isFinite: NSNull()
+        case let array as [Any]: array.map(finite)
+        case let dictionary as [String: Any]: dictionary.mapValues(finite)
+        default: value
+        }
     }
 }
 

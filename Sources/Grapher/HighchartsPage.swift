@@ -9,8 +9,9 @@ public enum HighchartsPage {
     public static let defaultScripts = ["https://code.highcharts.com/highcharts.js", "https://code.highcharts.com/highcharts-more.js"]
 
     public static func html(_ export: HighchartsExport, scripts: [String] = defaultScripts) throws -> String {
-        // Inline JSON in a script element: "</" must not close it.
-        let json = try export.json().replacingOccurrences(of: "</", with: "<\\/")
+        // Inline JSON in a script element: neither "</script" nor "<!--" may end or hide it.
+        // "<" appears only inside the JSON's strings, where \u003c means the same.
+        let json = try export.json().replacingOccurrences(of: "<", with: "\\u003c")
         let title = escape("\(export.host) / \(export.service)")
         let scriptTags = scripts.map { "<script src=\"\(escape($0))\"></script>" }.joined(separator: "\n")
         return """

@@ -13,12 +13,19 @@ public enum SeriesQuery {
         public var description: String
     }
 
-    static func open(_ series: StoredSeries) throws -> RoundRobinFile {
+    public static func open(_ series: StoredSeries) throws -> RoundRobinFile {
+        let file: RoundRobinFile
         do {
-            return try RoundRobinFile(path: series.rrdPath)
+            file = try RoundRobinFile(path: series.rrdPath)
         } catch {
             throw QueryError(description: error.message)
         }
+        // The store keeps one data source per file; another file put in its place would be
+        // read as if its sources were successive rows.
+        guard file.schema.dataSources.count == 1 else {
+            throw QueryError(description: "\(series.rrdPath) has \(file.schema.dataSources.count) data sources; a store's files have one (perfq rrd fetch reads any file)")
+        }
+        return file
     }
 
     static func number(_ value: Double) -> Any {

@@ -56,6 +56,27 @@ let output = BufferedOutput()
     exit(status)
 }
 
+/// A page goes to a regular file by way of a temporary one renamed over it, so that a reader
+/// never sees half a page; through a symbolic link to where it points; into a FIFO or a device as
+/// it is, rather than replacing it.
+@MainActor func writePage(_ page: String, to path: String) {
+    let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+    var status = stat()
+    do {
+        if stat(target, &status) == 0 && status.st_mode & S_IFMT != S_IFREG {
+            guard let handle = FileHandle(forWritingAtPath: target) else {
+                fail("cannot write \(path): \(String(cString: strerror(errno)))", status: 1)
+            }
+            try handle.write(contentsOf: Data(page.utf8))
+            try handle.close()
+        } else {
+            try page.write(toFile: target, atomically: true, encoding: .utf8)
+        }
+    } catch {
+        fail("cannot write \(path): \((error as NSError).localizedDescription)", status: 1)
+    }
+}
+
 func warn(_ message: String) {
     FileHandle.standardError.write(Data("perfq: \(message)\n".utf8))
 }
@@ -195,6 +216,21 @@ case "list", "info", "last", "fetch", "export", "page", "explain":
         index += 1
     }
     if let path = options["--store"] { store = path }
+    /// --start and --end, checked as rrdtool fetch checks them.
+    func window() throws -> (Int64, Int64) {
+        let start = try TimeSpecification(parsing: options["--start"] ?? options["-s"] ?? "end-1d")
+        let end = try TimeSpecification(parsing: options["--end"] ?? options["-e"] ?? "now")
+        let (from, to) = try TimeSpecification.resolve(start: start, end: end, now: TimeSpecification.now())
+        guard from >= 315_360_000 else { fail("the first entry to fetch should be after 1980") }
+        guard from <= to else { fail("start (\(from)) should be less than end (\(to))") }
+        return (from, to)
+    }
+    func resolution() -> UInt64 {
+        guard let seconds = UInt64(options["--resolution"] ?? options["-r"] ?? "1"), seconds > 0 else {
+            fail("--resolution takes a number of seconds")
+        }
+        return seconds
+    }
     let root = URL(fileURLWithPath: store)
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: store, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -209,13 +245,10 @@ case "list", "info", "last", "fetch", "export", "page", "explain":
         if command == "export" || command == "page" {
             guard names.count == 2 || names.count == 3 else { fail("\(command) takes HOST SERVICE [LABEL]\n\(usage)") }
             if command == "export" && options["--format"] != "highcharts" { fail("export takes --format highcharts\n\(usage)") }
-            let start = try TimeSpecification(parsing: options["--start"] ?? options["-s"] ?? "end-1d")
-            let end = try TimeSpecification(parsing: options["--end"] ?? options["-e"] ?? "now")
-            let (from, to) = try TimeSpecification.resolve(start: start, end: end, now: TimeSpecification.now())
-            let resolution = UInt64(options["--resolution"] ?? options["-r"] ?? "1") ?? 1
+            let (from, to) = try window()
             var export = try HighchartsExport(
                 root: root, host: names[0], service: names[1], label: names.count == 3 ? names[2] : nil,
-                start: from, end: to, resolution: max(1, resolution), includeRaw: raw)
+                start: from, end: to, resolution: resolution(), includeRaw: raw)
             export.includeExplanations = explain
             if command == "export" {
                 try export.write { output.write($0) }
@@ -224,7 +257,7 @@ case "list", "info", "last", "fetch", "export", "page", "explain":
                 let scripts = options["--highcharts"].map { $0.split(separator: ",").map(String.init) } ?? HighchartsPage.defaultScripts
                 // The tooltips explain the point under the cursor.
                 export.includeExplanations = true
-                try HighchartsPage.html(export, scripts: scripts).write(toFile: file, atomically: true, encoding: .utf8)
+                writePage(try HighchartsPage.html(export, scripts: scripts), to: file)
                 output.write(Data("wrote \(file)\n".utf8))
             }
             finish(0)
@@ -241,30 +274,23 @@ case "list", "info", "last", "fetch", "export", "page", "explain":
             guard let function = ConsolidationFunction(rawValue: (options["--function"] ?? "AVERAGE").uppercased()) else {
                 fail("--function takes AVERAGE, MIN, MAX or LAST")
             }
-            let file = try RoundRobinFile(path: series.rrdPath)
+            let file = try SeriesQuery.open(series)
             // The row that holds `at`: the same choice fetch makes for a window ending there.
-            let rows = try file.fetch(function, start: at - 1, end: at, resolution: UInt64(options["--resolution"] ?? options["-r"] ?? "1") ?? 1)
+            let rows = try file.fetch(function, start: at - 1, end: at, resolution: resolution())
             guard let row = (0..<rows.rowCount).first(where: { rows.time(ofRow: $0) >= at }) else { fail("no row holds \(atText)", status: 1) }
             let explainer = try PointExplainer(series: series)
             guard let explanation = explainer.explain(archive: rows.archive, time: rows.time(ofRow: row), stored: rows.values[row]) else {
                 fail("the value at \(rows.time(ofRow: row)) cannot be explained: the journal of raw samples (from \(explainer.journalStart.map(String.init) ?? "nothing")) does not reach back far enough", status: 1)
             }
-            text = format == .json
-                ? String(decoding: try JSONSerialization.data(withJSONObject: explanation, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self) + "\n"
-                : PointExplainer.text(explanation, series: series)
+            text = format == .json ? try PointExplainer.json(explanation) : PointExplainer.text(explanation, series: series)
         case "info": text = try SeriesQuery.info(series, format: format)
         case "last": text = try SeriesQuery.last(series, format: format)
         default:
             guard let function = ConsolidationFunction(rawValue: (options["--function"] ?? "AVERAGE").uppercased()) else {
                 fail("--function takes AVERAGE, MIN, MAX or LAST")
             }
-            let start = try TimeSpecification(parsing: options["--start"] ?? options["-s"] ?? "end-1d")
-            let end = try TimeSpecification(parsing: options["--end"] ?? options["-e"] ?? "now")
-            let (from, to) = try TimeSpecification.resolve(start: start, end: end, now: TimeSpecification.now())
-            guard let resolution = UInt64(options["--resolution"] ?? options["-r"] ?? "1"), resolution > 0 else {
-                fail("--resolution takes a number of seconds")
-            }
-            text = try SeriesQuery.fetch(series, function: function, start: from, end: to, resolution: resolution, format: format)
+            let (from, to) = try window()
+            text = try SeriesQuery.fetch(series, function: function, start: from, end: to, resolution: resolution(), format: format)
         }
         output.write(Data(text.utf8))
         finish(0)

@@ -44,4 +44,42 @@ import Testing
         #expect(list.contains("web-01,Disk /var,/var,%,1793578140,49"))
         #expect(try SeriesQuery.last(disk, format: .text).contains("49 %"))
     }
+
+    /// Inputs that broke the export and page: a label that would end the page's data script, a
+    /// reading so large that its amount over a step is infinite, a metadata file saying step 0,
+    /// and a file of two data sources where the store keeps one.
+    @Test func awkwardSeriesGetAnAnswer() throws {
+        var options = Store.Options()
+        options.synchronous = false
+        let store = try Store(root: temporaryDirectory("awkward"), options: options)
+        let base: Int64 = 1_793_577_600
+        for minute in 0..<10 {
+            let time = base + Int64(minute * 60)
+            _ = try store.apply(sample("h", "S", "'<!--<script>'=\(minute) huge=\(minute % 2 == 0 ? "1.7976931348623157e308" : "1")", at: time), now: time)
+        }
+        let root = store.root
+        var page = try HighchartsExport(root: root, host: "h", service: "S", start: base, end: base + 600, resolution: 60, includeRaw: true)
+        page.includeExplanations = true
+        let html = try HighchartsPage.html(page)
+        let inline = try #require(html.components(separatedBy: "<script id=\"perfq-data\" type=\"application/json\">").last?.components(separatedBy: "</script>").first)
+        #expect(!inline.contains("<"), "the page's data holds no '<' that could end or hide its script")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(inline.utf8)) as? [String: Any])
+        #expect((document["series"] as? [[String: Any]])?.contains { $0["label"] as? String == "<!--<script>" } == true)
+        #expect((document["explanations"] as? [String: Any])?["huge"] != nil, "an infinite amount is written as null, not refused")
+
+        let huge = try #require(StoreCatalog.find(in: root, host: "h", service: "S", label: "huge"))
+        let metadataPath = huge.basePath + ".json"
+        var metadata = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: metadataPath))) as? [String: Any])
+        metadata["step"] = 0
+        try JSONSerialization.data(withJSONObject: metadata).write(to: URL(fileURLWithPath: metadataPath))
+        let summary = try HighchartsExport(root: root, host: "h", service: "S", label: "huge", start: base, end: base + 600, resolution: 60, includeRaw: false).json()
+        #expect(summary.contains("\"summary\""))
+
+        let schema = Schema(step: 60, dataSources: ["a", "b"].map { DataSource(name: $0, type: .gauge, heartbeat: 120) }, archives: [Archive(function: .average, xff: 0.5, stepsPerRow: 1, rows: 10)])
+        try FileManager.default.removeItem(atPath: huge.rrdPath)
+        try RoundRobinFile.create(at: huge.rrdPath, schema: schema, start: base)
+        #expect(throws: SeriesQuery.QueryError.self) {
+            _ = try HighchartsExport(root: root, host: "h", service: "S", label: "huge", start: base, end: base + 600, resolution: 60, includeRaw: false)
+        }
+    }
 }

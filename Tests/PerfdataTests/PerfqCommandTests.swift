@@ -76,6 +76,24 @@ import Testing
         #expect(run.error.hasPrefix("perfq: "))
     }
 
+    /// A window that ends before it starts, and a resolution that is not a number, are refused
+    /// as rrdtool fetch refuses them, before the store is searched (fetch shares the checks).
+    @Test func badWindowsAndResolutionsAreRefused() throws {
+        let store = FileManager.default.temporaryDirectory.appendingPathComponent("perfq-empty-store-\(getpid())")
+        try FileManager.default.createDirectory(at: store, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: store) }
+        for command in [["export", "h", "s", "--format", "highcharts"], ["page", "h", "s", "-o", "/nonexistent/page.html"]] {
+            let backwards = try Self.perfq(command + ["--store", store.path, "-s", "1793583659", "-e", "1793582659"])
+            #expect(backwards.status == 2 && backwards.error.contains("start (1793583659) should be less than end (1793582659)"), "\(command[0]): \(backwards.error)")
+            let early = try Self.perfq(command + ["--store", store.path, "-s", "100", "-e", "200"])
+            #expect(early.status == 2 && early.error.contains("after 1980"), "\(command[0]): \(early.error)")
+            for resolution in ["abc", "0", "-5"] {
+                let run = try Self.perfq(command + ["--store", store.path, "-s", "1793582659", "-e", "1793583659", "-r", resolution])
+                #expect(run.status == 2 && run.error.contains("--resolution takes a number of seconds"), "\(command[0]) -r \(resolution): \(run.error)")
+            }
+        }
+    }
+
     @Test func fullDiskIsAnErrorNotACrash() throws {
         let process = Process()
         process.executableURL = Self.binary
