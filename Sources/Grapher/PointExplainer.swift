@@ -215,12 +215,12 @@ public final class PointExplainer: UpdateTracer {
 }
 
 extension PointExplainer {
-    /// An explanation for people: the row, each step with the checks that filled it, the sums.
     /// The explanation as one line of JSON.
     public static func json(_ explanation: [String: Any]) throws -> String {
         try HighchartsExport.serialize(explanation) + "\n"
     }
 
+    /// An explanation for people: the row, each step with the checks that filled it, the sums.
     public static func text(_ explanation: [String: Any], series: StoredSeries) -> String {
         func time(_ value: Any?) -> String {
             guard let seconds = (value as? NSNumber)?.int64Value else { return "?" }
