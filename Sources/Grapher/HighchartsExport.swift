@@ -115,7 +115,7 @@ public struct HighchartsExport {
                         ?? ["time": average.time(ofRow: row), "why_not": "the journal (from \(explainer.journalStart.map(String.init) ?? "nothing")) does not reach back far enough to reproduce this value"]
                 }
             }
-            tail += ",\"explanations\":" + (try Self.serialize(explanations))
+            tail += ",\"explanations\":" + (try SeriesQuery.jsonText(explanations))
         }
         tail += ",\"summary\":" + JSONText.string(series.map { ConsolidationSummary(series: $0).text }.joined(separator: "\n\n"))
         var thresholds: [String: String] = [:]
@@ -158,22 +158,6 @@ public struct HighchartsExport {
             }
             writer.write(UInt8(ascii: "]"))
             count = writer.position - buffer.baseAddress!
-        }
-    }
-
-    /// JSON for the explanations. An amount can overflow to infinity (a reading of 1.7e308 held
-    /// for a step), which JSONSerialization refuses to write: it becomes null, as in the points.
-    static func serialize(_ value: Any) throws -> String {
-        let data = try JSONSerialization.data(withJSONObject: finite(value), options: [.sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
-        return String(decoding: data, as: UTF8.self)
-    }
-
-    private static func finite(_ value: Any) -> Any {
-        switch value {
-        case let number as Double where !number.isFinite: NSNull()
-        case let array as [Any]: array.map(finite)
-        case let dictionary as [String: Any]: dictionary.mapValues(finite)
-        default: value
         }
     }
 }

@@ -149,10 +149,10 @@ public final class PointExplainer: UpdateTracer {
         var started = false
         for amount in record.amounts {
             if amount.starts {
-                operations = [["set", amount.amount]]
+                operations = [["set", number(amount.amount)]]
                 started = true
             } else {
-                operations.append([started ? "add" : "add_to_zero", amount.amount])
+                operations.append([started ? "add" : "add_to_zero", number(amount.amount)])
                 started = true
             }
         }
@@ -217,7 +217,7 @@ public final class PointExplainer: UpdateTracer {
 extension PointExplainer {
     /// The explanation as one line of JSON.
     public static func json(_ explanation: [String: Any]) throws -> String {
-        try HighchartsExport.serialize(explanation) + "\n"
+        try SeriesQuery.json(explanation)
     }
 
     /// An explanation for people: the row, each step with the checks that filled it, the sums.

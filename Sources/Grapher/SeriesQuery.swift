@@ -36,9 +36,14 @@ public enum SeriesQuery {
         Date(timeIntervalSince1970: TimeInterval(time)).formatted(.iso8601.year().month().day().time(includingFractionalSeconds: false).timeZone(separator: .omitted).dateSeparator(.dash).timeSeparator(.colon))
     }
 
-    static func json(_ object: Any) throws -> String {
+    static func jsonText(_ object: Any) throws -> String {
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-        return String(decoding: data, as: UTF8.self) + "\n"
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// As a line of its own.
+    static func json(_ object: Any) throws -> String {
+        try jsonText(object) + "\n"
     }
 
     static func csvField(_ text: String) -> String {

@@ -6,10 +6,14 @@ import Store
 import Testing
 
 @Suite struct SeriesQueryTests {
-    func store() throws -> URL {
+    func emptyStore(_ name: String) throws -> Store {
         var options = Store.Options()
         options.synchronous = false
-        let store = try Store(root: temporaryDirectory("query"), options: options)
+        return try Store(root: temporaryDirectory(name), options: options)
+    }
+
+    func store() throws -> URL {
+        let store = try emptyStore("query")
         let base: Int64 = 1_793_577_600
         for minute in 0..<10 {
             let time = base + Int64(minute * 60)
@@ -49,9 +53,7 @@ import Testing
     /// reading so large that its amount over a step is infinite, a metadata file saying step 0,
     /// and a file of two data sources where the store keeps one.
     @Test func awkwardSeriesGetAnAnswer() throws {
-        var options = Store.Options()
-        options.synchronous = false
-        let store = try Store(root: temporaryDirectory("awkward"), options: options)
+        let store = try emptyStore("awkward")
         let base: Int64 = 1_793_577_600
         for minute in 0..<10 {
             let time = base + Int64(minute * 60)
